@@ -1,0 +1,10 @@
+"""Numba kernels: pure functions over numpy arrays (no Mesa, no config objects).
+
+Each kernel has a plain reference implementation in ``tests/reference.py`` that it must match.
+"""
+
+from sim.kernels.ledger import ledger_residuals, split_disposal
+from sim.kernels.market import clear_market
+from sim.kernels.routing import all_pairs_shortest, path_crossings
+
+__all__ = ["all_pairs_shortest", "clear_market", "ledger_residuals", "path_crossings", "split_disposal"]

@@ -1,0 +1,113 @@
+"""Key performance indicators, one row per month (see the README for units and meaning)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.world import STATUSES
+
+
+class KpiRecorder:
+    def __init__(self, model):
+        self.model = model
+        self.rows: list[dict] = []
+        self.shipment_rows: list[tuple] = []
+        self.crm_cumulative_t = 0.0
+
+    def record(self) -> None:
+        model, flows, firms = self.model, self.model.market.flows, self.model.firms
+        shipments = model.market.shipments
+        self.shipment_rows.extend(shipments)
+        wb6 = model.is_wb6
+        row: dict = {"step": model.month, "year": model.month // 12 + 1}
+
+        sent = [s for s in shipments if s[12] != "refused"]
+        row["exchanges_count"] = len(sent)
+        row["exchange_volume_t"] = sum(s[8] for s in sent)
+        row["exchange_value_eur"] = sum(s[10] for s in sent)
+        for scope in ("wb6", "eu"):
+            for c, status in enumerate(STATUSES):
+                picked = [s for s in sent if s[4] != s[5] and wb6[s[4]]
+                          and (wb6[s[5]] if scope == "wb6" else not wb6[s[5]]) and s[7] == c]
+                name = "cross_border_wb6" if scope == "wb6" else "export_eu"
+                row[f"{name}_{status}_t"] = sum(s[8] for s in picked)
+            row[f"{name}_t"] = sum(row[f"{name}_{status}_t"] for status in STATUSES)
+            row[f"{name}_value_eur"] = sum(
+                s[10] for s in sent if s[4] != s[5] and wb6[s[4]] and (wb6[s[5]] if scope == "wb6" else not wb6[s[5]])
+            )
+
+        in_wb6 = wb6[firms.economy]
+        row["generated_t"] = float(flows.generated[in_wb6].sum())
+        row["landfilled_t"] = float(flows.landfilled[in_wb6].sum())
+        row["dumped_t"] = float(flows.dumped[in_wb6].sum())
+        secondary_used = flows.received[in_wb6].sum(axis=0)
+        row["secondary_used_t"] = float(secondary_used.sum())
+        row["reprocessed_t"] = float(model.market.reprocessed[in_wb6].sum())
+        row["co2_abated_t"] = float((flows.received.sum(axis=0) * model.co2_avoided).sum())
+        capacity = firms.capacity[in_wb6].sum()
+        row["recycled_input_share"] = float(secondary_used.sum() / capacity) if capacity > 0 else 0.0
+        generated = row["generated_t"]
+        circular = secondary_used.sum() + row["export_eu_t"]
+        row["circular_material_use_rate"] = float(circular / (generated + row["reprocessed_t"])) if generated > 0 else 0.0
+
+        crm_t, crm_value = 0.0, 0.0
+        for metal, yield_t_t in model.remining_yield.items():
+            recovered = float((model.market.reprocessed.sum(axis=1) * yield_t_t).sum())
+            row[f"recovered_{metal}_t"] = recovered
+            if metal in model.crm_metals:
+                crm_t += recovered
+        row["secondary_crm_recovered_t"] = crm_t
+        crm_value = float((model.market.reprocessed.sum(axis=1) * model.remining_revenue_eur_t).sum())
+        row["remining_revenue_eur"] = crm_value
+        row["resource_productivity_eur_t"] = (
+            (row["exchange_value_eur"] + crm_value) / (generated + row["reprocessed_t"]) if generated > 0 else 0.0
+        )
+
+        row["by_products_registered"] = int((firms.status == 1).sum())
+        row["eow_registered"] = int((firms.status == 2).sum())
+        row["lab_certificates"] = int(sum(r.certificates_this_month for r in model.regulators))
+        row["status_applications_pending"] = int(sum(len(r.queue) for r in model.regulators))
+        row["customs_delay_days"] = model.market.shipment_delay_days()
+        row["customs_backlog_t"] = float(sum(p.backlog_t for p in model.customs))
+        row["customs_waste_filings"] = int(sum(p.filings[0] for p in model.customs))
+        row["customs_filings"] = int(sum(p.filings.sum() for p in model.customs))
+        row["customs_refusals"] = int(sum(p.refusals for p in model.customs))
+
+        for material in sorted({model.material_ids[p.material] for p in model.pros}):
+            pros = [p for p in model.pros if model.material_ids[p.material] == material]
+            weights = np.array([p.put_on_market_t for p in pros])
+            rates = np.array([p.collection_rate for p in pros])
+            row[f"collection_rate_{material}"] = float((weights * rates).sum() / weights.sum()) if weights.sum() > 0 else 0.0
+        row["epr_fees_eur"] = float(sum(p.fees_collected_eur for p in model.pros))
+
+        inv = model.investments
+        row["investments_count"] = len(inv)
+        row["investment_capex_eur"] = float(sum(i["capex_eur"] for i in inv))
+        row["public_funds_eur"] = float(sum(i["public_eur"] for i in inv))
+        row["private_mobilised_eur"] = float(sum(i["private_eur"] for i in inv))
+        row["leverage_ratio"] = row["private_mobilised_eur"] / row["public_funds_eur"] if row["public_funds_eur"] > 0 else 0.0
+        row["participating_firms"] = int(firms.participating.sum())
+        row["stock_t"] = float(firms.stock[in_wb6].sum())
+        self.rows.append(row)
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows)
+
+    def shipments_frame(self) -> pd.DataFrame:
+        from sim.market import SHIPMENT_COLUMNS
+
+        model = self.model
+        frame = pd.DataFrame(self.shipment_rows, columns=list(SHIPMENT_COLUMNS))
+        ids = model.region.firms["firm_id"].to_numpy()
+        crossings = np.append(model.region.borders["crossing_id"].to_numpy(), "")
+        frame["material"] = pd.Categorical.from_codes(frame["material"].astype(int), model.material_ids) if len(frame) else frame["material"]
+        frame["seller"] = ids[frame["seller"].astype(int)]
+        frame["buyer"] = ids[frame["buyer"].astype(int)]
+        codes = np.array(model.economy_codes)
+        frame["from_economy"] = codes[frame["from_economy"].astype(int)]
+        frame["to_economy"] = codes[frame["to_economy"].astype(int)]
+        frame["crossing"] = crossings[frame["crossing"].astype(int)]
+        frame["shipment_class"] = np.array(STATUSES)[frame["shipment_class"].astype(int)]
+        frame["material"] = frame["material"].astype(str)
+        return frame

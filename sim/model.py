@@ -1,0 +1,306 @@
+"""The WB6 circular-economy model: wires the scenario, the agents, the market and the pilots."""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+from omegaconf import DictConfig, OmegaConf
+
+from sim.agents import PRO, Customs, Firm, Regulator
+from sim.config import SimConfig
+from sim.errors import ConfigError
+from sim.investment import FinancingTerms, Project
+from sim.kpis import KpiRecorder
+from sim.ledger import check_month
+from sim.market import Market
+from sim.policies import build_policies
+from sim.scenario import CLASS_KEYED, DEFAULT_SCENARIO, PARAMETERS, Scenario, check_parameters, load_scenario
+from sim.state import MONTHS_PER_YEAR, FirmArrays
+from sim.world import BY_PRODUCT, EOW, STATUSES, WASTE, Network
+
+STOCK_MATERIALS = ("tailings", "slag", "red_mud", "fly_ash", "bottom_ash")
+
+
+def as_config(config) -> SimConfig:
+    """A SimConfig from a dataclass, a DictConfig or a plain dict (unknown keys are errors)."""
+    if config is None:
+        return SimConfig()
+    if isinstance(config, SimConfig):
+        return config
+    schema = OmegaConf.structured(SimConfig)
+    try:
+        merged = OmegaConf.merge(schema, config if isinstance(config, DictConfig) else OmegaConf.create(config))
+    except Exception as exc:  # omegaconf raises several error types for bad keys/values
+        raise ConfigError("config", str(exc).splitlines()[0], choices=[f for f in SimConfig.__dataclass_fields__]) from exc
+    return OmegaConf.to_object(merged)
+
+
+class WB6Model(mesa.Model):
+    """Monthly agent-based model of waste, by-product and secondary-raw-material flows."""
+
+    def __init__(self, config=None, region: Scenario | None = None):
+        self.config = as_config(config)
+        cfg = self.config
+        if cfg.months < 1:
+            raise ConfigError("months", f"must be >= 1, got {cfg.months}")
+        for key in ("price_multiplier", "transport_cost_multiplier"):
+            if not getattr(cfg, key) > 0:
+                raise ConfigError(key, f"must be > 0, got {getattr(cfg, key)}")
+        super().__init__(rng=cfg.seed)
+        self.region = region if region is not None else load_scenario(cfg.scenario or DEFAULT_SCENARIO)
+        self.params = self._parameters(cfg.parameters)
+        self.month = 0
+        self.economy_codes = self.region.economy_codes
+        self.material_ids = self.region.material_ids
+        self.n_economies = len(self.economy_codes)
+        self.n_materials = len(self.material_ids)
+        self.economy_index = {code: i for i, code in enumerate(self.economy_codes)}
+        self.material_index = {m: i for i, m in enumerate(self.material_ids)}
+        self.is_wb6 = (self.region.economies["group"] == "WB6").to_numpy()
+
+        materials = self.region.materials
+        self.price_multiplier = cfg.price_multiplier
+        self.transport_cost_multiplier = cfg.transport_cost_multiplier
+        self.virgin_price = materials["virgin_price_eur_t"].to_numpy() * cfg.price_multiplier
+        self.unit_value = materials["unit_value_eur_t"].to_numpy() * cfg.price_multiplier
+        self.co2_avoided = materials["co2_avoided_t_per_t"].to_numpy()
+        self.hazardous = materials["hazardous"].to_numpy()
+        self.eu_criteria = (materials["eu_eow_criteria"] != "").to_numpy()
+        #: extra willingness to pay from recycled-content rules, share of (virgin - secondary) price
+        self.recycled_content_premium = np.zeros(self.n_materials)
+        #: cross-border recognition of by-product / EoW status agreed between economies
+        self.mutual_recognition = np.zeros((self.n_materials, self.n_economies, self.n_economies), dtype=bool)
+        self.status_possible = self._status_possible()
+        self.search_cost_eur_t = float(self.params.get("search_cost_eur_t", 0.0))
+        self.awareness_growth_per_month = float(self.params["awareness_growth_per_month"])
+        self.peer_participation = np.zeros(self.n_economies)
+        self.financier = None
+
+        self.network = Network(self.region)
+        self.firms = self._firm_arrays()
+        self.network.require_connected(np.unique(self.firms.node), f"{self.region.folder / 'links.csv'}")
+        self.regulators = [Regulator(self, e, row) for e, row in enumerate(self.region.economies.itertuples())]
+        for e, regulator in enumerate(self.regulators):
+            regulator.set_status_matrix(self.status_possible[BY_PRODUCT, e], self.status_possible[EOW, e])
+        self.customs = [Customs(self, c, row) for c, row in enumerate(self.region.borders.itertuples())]
+        self.pros = [
+            PRO(self, self.economy_index[row.economy], self.material_index[row.material], row.epr_status,
+                float(row.collection_rate))
+            for row in self.region.epr.itertuples()
+        ]
+        for i, row in enumerate(self.region.firms.itertuples()):
+            Firm(self, i, row.firm_id, row.sector)
+        self.firm_agents = self.agents_by_type[Firm]
+        self._remining_setup()
+        self.market = Market(self)
+        self.kpis = KpiRecorder(self)
+        self.investments: list[dict] = []
+        self.backlog_by_material_open = np.zeros(self.n_materials)
+        self.policies = build_policies(dict(cfg.policies))
+        self.active_policies: list = []
+
+    # ---- construction helpers -------------------------------------------------------
+    def _parameters(self, overrides) -> dict:
+        params = dict(self.region.parameters)
+        for name, value in dict(overrides).items():
+            if name not in params and name not in PARAMETERS:
+                raise ConfigError(f"parameters.{name}", "unknown parameter", choices=params)
+            if name in CLASS_KEYED:
+                value = {**params[name], **dict(value)}
+            params[name] = value
+        return check_parameters(params, "config parameters")
+
+    def _status_possible(self) -> np.ndarray:
+        possible = np.zeros((len(STATUSES), self.n_economies, self.n_materials), dtype=bool)
+        possible[WASTE] = True
+        for row in self.region.legal_status.itertuples():
+            e, m = self.economy_index[row.economy], self.material_index[row.material]
+            possible[BY_PRODUCT, e, m] = row.by_product_possible
+            possible[EOW, e, m] = row.eow_possible
+        return possible
+
+    def _firm_arrays(self) -> FirmArrays:
+        region, rng = self.region, self.rng
+        firms = region.firms
+        n, m = len(firms), self.n_materials
+        site_economy = dict(zip(region.sites["site_id"], region.sites["economy"]))
+        economy = np.array([self.economy_index[site_economy[s]] for s in firms["site_id"]], dtype=np.int64)
+        node = firms["site_id"].map(self.network.index).to_numpy(dtype=np.int64)
+        row_of = {f: i for i, f in enumerate(firms["firm_id"])}
+        arrays = {name: np.zeros((n, m)) for name in ("generation", "capacity", "stock", "quality", "min_quality")}
+        streams = region.firm_streams
+        rows = streams["firm_id"].map(row_of).to_numpy()
+        cols = streams["material"].map(self.material_index).to_numpy()
+        tonnes, quality = streams["tonnes"].to_numpy(), streams["quality"].to_numpy()
+        for role, target, scale in (("generates", "generation", 1 / MONTHS_PER_YEAR),
+                                    ("absorbs", "capacity", 1 / MONTHS_PER_YEAR), ("stock", "stock", 1.0)):
+            sel = (streams["role"] == role).to_numpy()
+            np.add.at(arrays[target], (rows[sel], cols[sel]), tonnes[sel] * scale)
+            q_target = "min_quality" if role == "absorbs" else "quality"
+            arrays[q_target][rows[sel], cols[sel]] = quality[sel]
+        offers = (arrays["generation"] > 0) | (arrays["stock"] > 0)
+        reclaim = arrays["stock"] * self.params.get("stock_reclaim_share_per_year", 0.0) / MONTHS_PER_YEAR
+        awareness0 = self.params["awareness_initial"]
+        threshold = np.clip(rng.normal(self.params["trust_threshold"], 0.15, n), 0.0, 1.0)
+        return FirmArrays(
+            economy=economy, node=node, offers=offers, offer_share=np.ones((n, m)),
+            reclaim_t_month=reclaim, remining_t_month=np.zeros((n, m)), utilisation=np.zeros((n, m)),
+            status=np.zeros((n, m), dtype=np.int64), applied=np.zeros((n, m), dtype=bool),
+            participating=threshold <= awareness0, awareness=np.full(n, float(awareness0)),
+            trust_threshold=threshold, dump_propensity=rng.uniform(0.0, 1.0, n), **arrays,
+        )
+
+    def _remining_setup(self) -> None:
+        """Value per tonne of each deposit's recoverable metals, and metal yields for the KPIs."""
+        n = self.firms.n_firms
+        self.remining_revenue_eur_t = np.zeros(n)
+        self.remining_yield: dict[str, np.ndarray] = {}
+        self.crm_metals: set[str] = set()
+        row_of = {f: i for i, f in enumerate(self.region.firms["firm_id"])}
+        for row in self.region.remining.itertuples():
+            f = row_of[row.firm_id]
+            kg_recovered = row.grade_kg_t * row.recovery
+            self.remining_revenue_eur_t[f] += kg_recovered / 1000.0 * row.metal_price_eur_t * self.price_multiplier
+            self.remining_yield.setdefault(row.metal, np.zeros(n))[f] += kg_recovered / 1000.0
+            if row.crm:
+                self.crm_metals.add(row.metal)
+
+    # ---- what agents ask of the model -----------------------------------------------
+    @property
+    def is_investment_month(self) -> bool:
+        return self.month % 12 == 11
+
+    def disposal_prices(self) -> tuple[np.ndarray, np.ndarray]:
+        """Landfill fee and expected dumping fine (fine x detection probability) per firm, EUR/t."""
+        fee = np.array([r.landfill_fee_eur_t for r in self.regulators])[self.firms.economy]
+        fine = np.array([r.expected_fine_eur_t for r in self.regulators])[self.firms.economy]
+        return fee, fine
+
+    def disposal_cost_eur_t(self) -> np.ndarray:
+        """What disposing of one tonne costs each firm, given the share it would dump
+        (the rule of ``split_disposal``): the outside option a sale must beat."""
+        fee, fine = self.disposal_prices()
+        total = fee + fine
+        dump_share = self.firms.dump_propensity * np.clip(
+            np.divide(fee - fine, total, out=np.zeros_like(total), where=total > 0), 0.0, 1.0
+        )
+        return fee * (1.0 - dump_share) + fine * dump_share
+
+    def willingness_to_pay(self, buyers: np.ndarray, material: int) -> np.ndarray:
+        """EUR/t a buyer pays at its gate: the secondary material's value, plus any premium
+        recycled-content rules add, capped by the virgin substitute's price."""
+        premium = self.recycled_content_premium[material] * max(self.virgin_price[material] - self.unit_value[material], 0.0)
+        wtp = min(self.unit_value[material] + premium, self.virgin_price[material])
+        return np.full(len(buyers), wtp)
+
+    def shipment_class_matrix(self, material: int) -> np.ndarray:
+        """Class of a shipment by (status of the stream, origin economy, destination economy).
+
+        At home a registered status holds. Abroad it holds only if the destination can grant
+        the same status and recognises the origin's decision: by mutual recognition, or
+        because both apply EU-wide end-of-waste criteria. Otherwise it travels as waste.
+        """
+        e = self.n_economies
+        cls = np.zeros((len(STATUSES), e, e), dtype=np.int64)
+        same = np.eye(e, dtype=bool)
+        for status in (BY_PRODUCT, EOW):
+            dest_possible = self.status_possible[status, :, material][None, :]
+            recognised = same | (dest_possible & self.mutual_recognition[material])
+            if status == EOW and self.eu_criteria[material]:
+                recognised |= dest_possible
+            cls[status][recognised] = status
+        return cls
+
+    def investment_options(self, firm: Firm) -> list[Project]:
+        f, firms, p = firm.index, self.firms, self.params
+        options = []
+        stock_cols = [self.material_index[m] for m in STOCK_MATERIALS if m in self.material_index]
+        stock = firms.stock[f, stock_cols]
+        if self.remining_revenue_eur_t[f] > 0 and stock.sum() > 0 and firms.remining_t_month[f].sum() == 0:
+            throughput = stock.sum() * p["remining_throughput_share_per_year"]
+            margin = (self.remining_revenue_eur_t[f] - p["remining_opex_eur_t"]) * throughput
+            options.append(Project(
+                "remining", f, tuple(c for c, s in zip(stock_cols, stock) if s > 0), throughput,
+                p["remining_capex_eur_per_t_yr"] * throughput, margin, int(p["remining_lifetime_years"]),
+                crm_output=any(self.remining_yield[m][f] > 0 for m in self.crm_metals),
+            ))
+        for m in np.flatnonzero((firms.capacity[f] > 0) & (firms.utilisation[f] >= 0.9)):
+            added = 0.5 * firms.capacity[f, m] * MONTHS_PER_YEAR
+            options.append(Project(
+                "recycling_line", f, (int(m),), added, p["recycling_line_capex_eur_per_t_yr"] * added,
+                p["recycling_line_margin_eur_t"] * self.price_multiplier * added, 10, crm_output=False,
+            ))
+        return options
+
+    def financing_terms(self, firm: Firm, project: Project) -> FinancingTerms:
+        """What the firm can borrow at: its economy's hurdle rate, unless a financier de-risks."""
+        base = FinancingTerms(rate=firm.regulator.hurdle_rate)
+        return self.financier.terms(firm, project, base) if self.financier is not None else base
+
+    def invest(self, firm: Firm, project: Project) -> None:
+        terms = self.financing_terms(firm, project)
+        if self.financier is not None:
+            self.financier.commit(project, terms)
+        firms = self.firms
+        if project.kind == "remining":
+            share = firms.stock[project.firm, list(project.materials)]
+            share = share / share.sum()
+            firms.remining_t_month[project.firm, list(project.materials)] = project.capacity_t_yr / MONTHS_PER_YEAR * share
+        else:
+            firms.capacity[project.firm, project.materials[0]] += project.capacity_t_yr / MONTHS_PER_YEAR
+            firms.utilisation[project.firm, project.materials[0]] = 0.0
+        self.investments.append({
+            "step": self.month, "firm": firm.firm_id, "kind": project.kind, "capex_eur": project.capex_eur,
+            "public_eur": terms.public_eur, "grant_eur": terms.grant_eur,
+            "private_eur": project.capex_eur - terms.grant_eur, "crm_output": project.crm_output,
+        })
+
+    # ---- the month --------------------------------------------------------------------
+    def step(self) -> None:
+        """One month: pilots act, regulators test, PROs collect, firms decide, the market
+        clears, customs clear the borders, leftovers are disposed of, the ledger is checked."""
+        self.start_due_policies()
+        self.market.open_month()
+        for post in self.customs:
+            post.reset_month()
+        self.peer_participation = self._peer_participation()
+        for regulator in self.regulators:
+            regulator.step()
+        for pro in self.pros:
+            pro.step()
+        self.firm_agents.shuffle_do("step")
+        self.market.clear()
+        for post in self.customs:
+            post.step()
+        self.market.settle()
+        if self.config.check_invariants:
+            check_month(self)
+        self.kpis.record()
+        self.month += 1
+        if self.month >= self.config.months:
+            self.running = False
+
+    def start_due_policies(self) -> None:
+        for policy in self.policies:
+            if policy.start_month == self.month:
+                policy.apply(self)
+                self.active_policies.append(policy)
+        for policy in self.active_policies:
+            policy.on_step(self)
+
+    def customs_backlog_by_material(self) -> np.ndarray:
+        backlog = np.zeros(self.n_materials)
+        for post in self.customs:
+            for _, _, material, tonnes in post.queue:
+                backlog[material] += tonnes
+        return backlog
+
+    def _peer_participation(self) -> np.ndarray:
+        counts = np.bincount(self.firms.economy, minlength=self.n_economies)
+        active = np.bincount(self.firms.economy, weights=self.firms.participating, minlength=self.n_economies)
+        return np.divide(active, counts, out=np.zeros(self.n_economies), where=counts > 0)
+
+    def run(self) -> None:
+        while self.running:
+            self.step()
+

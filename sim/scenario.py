@@ -1,0 +1,304 @@
+"""The scenario: the region as data (tables plus scalar parameters), read and validated.
+
+A scenario folder holds the CSV files and ``parameters.yaml`` described in
+``sim/data/SCHEMA.md``. ``load_scenario`` checks types, ranges and cross-references and
+raises :class:`ScenarioError` naming the file, line and column of the first problem.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from sim.errors import ScenarioError
+
+DEFAULT_SCENARIO = Path(__file__).parent / "data"
+
+STATUSES = ("waste", "by_product", "eow")
+FIRM_ROLES = ("generates", "absorbs", "stock")
+EPR_STATUSES = ("operational", "partial", "early", "none")
+
+
+@dataclass(frozen=True)
+class Col:
+    """One column of a table: its type and the values it may take."""
+
+    name: str
+    kind: str = "str"  # str | float | int | bool
+    low: float | None = None
+    high: float | None = None
+    positive: bool = False
+    choices: tuple[str, ...] | None = None
+    optional: bool = False
+
+
+PROVENANCE = (Col("source"), Col("assumption", optional=True))
+
+TABLES: dict[str, tuple[Col, ...]] = {
+    "economies": (
+        Col("economy"), Col("name"), Col("group", choices=("WB6", "EU")),
+        Col("population", "float", low=0), Col("landfill_fee_eur_t", "float", low=0),
+        Col("dumping_fine_eur_t", "float", low=0),
+        Col("enforcement_probability", "float", low=0, high=1),
+        Col("eow_framework", "bool"), Col("by_product_framework", "bool"),
+        Col("list_of_waste", choices=("2000/532/EC", "2014/955/EU")),
+        Col("lab_capacity_per_month", "float", low=0), Col("hurdle_rate", "float", positive=True),
+    ),
+    "materials": (
+        Col("material"), Col("label"), Col("virgin_substitute"),
+        Col("virgin_price_eur_t", "float", positive=True), Col("unit_value_eur_t", "float", low=0),
+        Col("co2_avoided_t_per_t", "float", low=0), Col("hazardous", "bool"),
+        Col("eu_eow_criteria", optional=True), Col("epr_stream", "bool"),
+    ),
+    "sites": (
+        Col("site_id"), Col("name"), Col("economy"), Col("kind"),
+        Col("lat", "float", low=-90, high=90), Col("lon", "float", low=-180, high=180),
+        Col("coord_quality", optional=True),
+    ),
+    "borders": (
+        Col("crossing_id"), Col("name"), Col("economy_a"), Col("economy_b"),
+        Col("lat", "float", low=-90, high=90), Col("lon", "float", low=-180, high=180),
+        Col("capacity_t_month", "float", low=0), Col("inspection_rate", "float", low=0, high=1),
+    ),
+    "links": (
+        Col("from_node"), Col("to_node"), Col("mode", choices=("road", "rail")),
+        Col("distance_km", "float", positive=True),
+    ),
+    "firms": (Col("firm_id"), Col("site_id"), Col("sector"), Col("name")),
+    "firm_streams": (
+        Col("firm_id"), Col("material"), Col("role", choices=FIRM_ROLES),
+        Col("tonnes", "float", low=0), Col("quality", "float", low=0, high=1),
+    ),
+    "legal_status": (
+        Col("economy"), Col("material"), Col("by_product_possible", "bool"), Col("eow_possible", "bool"),
+    ),
+    "epr": (
+        Col("economy"), Col("material"), Col("epr_status", choices=EPR_STATUSES),
+        Col("collection_rate", "float", low=0, high=1),
+    ),
+    "remining": (
+        Col("firm_id"), Col("metal"), Col("grade_kg_t", "float", low=0),
+        Col("recovery", "float", low=0, high=1), Col("metal_price_eur_t", "float", positive=True),
+        Col("crm", "bool"),
+    ),
+}
+
+#: Scalar parameters the model reads from ``parameters.yaml``; class-keyed ones map
+#: each shipment class to a number.
+PARAMETERS = (
+    "transport_eur_tkm_road", "transport_eur_tkm_rail", "handling_eur_t", "holding_cost_eur_t_day",
+    "border_delay_days", "border_fee_eur_t", "waste_refusal_probability",
+    "waste_notification_cost_eur_t", "domestic_waste_permit_cost_eur_t",
+    "status_application_months", "awareness_growth_per_month", "awareness_initial",
+    "trust_threshold", "remining_capex_eur_per_t_yr", "remining_opex_eur_t",
+    "remining_lifetime_years", "remining_throughput_share_per_year",
+    "recycling_line_capex_eur_per_t_yr", "recycling_line_margin_eur_t", "informal_collection_rate",
+)
+CLASS_KEYED = ("border_delay_days", "border_fee_eur_t")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """The validated tables and parameters of one region."""
+
+    folder: Path
+    economies: pd.DataFrame
+    materials: pd.DataFrame
+    sites: pd.DataFrame
+    borders: pd.DataFrame
+    links: pd.DataFrame
+    firms: pd.DataFrame
+    firm_streams: pd.DataFrame
+    legal_status: pd.DataFrame
+    epr: pd.DataFrame
+    remining: pd.DataFrame
+    parameters: dict = field(default_factory=dict)
+
+    @property
+    def economy_codes(self) -> list[str]:
+        return list(self.economies["economy"])
+
+    @property
+    def material_ids(self) -> list[str]:
+        return list(self.materials["material"])
+
+    def with_tables(self, **tables) -> "Scenario":
+        """A copy with some tables replaced, validated again."""
+        return validate(replace(self, **tables))
+
+
+def _line(index: int) -> int:
+    """CSV line number of a data row (header is line 1)."""
+    return int(index) + 2
+
+
+_TRUE = {"true", "1", "yes"}
+_FALSE = {"false", "0", "no"}
+
+
+def _coerce(frame: pd.DataFrame, table: str, path: Path) -> pd.DataFrame:
+    spec = TABLES[table]
+    required = [c.name for c in spec + PROVENANCE if not c.optional]
+    missing = [name for name in required if name not in frame.columns]
+    if missing:
+        raise ScenarioError(f"{path}", f"missing column(s) {missing}", choices=frame.columns)
+    out = frame.copy()
+    for col in spec + PROVENANCE:
+        if col.name not in out.columns:
+            out[col.name] = ""
+            continue
+        values = out[col.name]
+        if col.kind == "str":
+            out[col.name] = values.fillna("").astype(str).str.strip()
+            if not col.optional and col.name not in ("source",):
+                empty = out.index[out[col.name] == ""]
+                if len(empty):
+                    raise ScenarioError(f"{path}:{_line(empty[0])}", f"column '{col.name}' is empty")
+            if col.choices is not None:
+                bad = out.index[~out[col.name].isin(col.choices)]
+                if len(bad):
+                    value = out.at[bad[0], col.name]
+                    raise ScenarioError(
+                        f"{path}:{_line(bad[0])}", f"unknown {col.name} '{value}'", choices=col.choices
+                    )
+        elif col.kind == "bool":
+            text = values.astype(str).str.strip().str.lower()
+            bad = out.index[~text.isin(_TRUE | _FALSE)]
+            if len(bad):
+                raise ScenarioError(
+                    f"{path}:{_line(bad[0])}",
+                    f"column '{col.name}' must be true or false, got '{values[bad[0]]}'",
+                )
+            out[col.name] = text.isin(_TRUE)
+        else:
+            numbers = pd.to_numeric(values, errors="coerce")
+            bad = out.index[~np.isfinite(numbers.to_numpy(dtype=float))]
+            if len(bad):
+                raise ScenarioError(
+                    f"{path}:{_line(bad[0])}",
+                    f"column '{col.name}' needs a finite number, got '{values[bad[0]]}'",
+                )
+            if col.low is not None and (numbers < col.low).any():
+                row = out.index[numbers < col.low][0]
+                raise ScenarioError(
+                    f"{path}:{_line(row)}", f"column '{col.name}' is {numbers[row]}, below {col.low}"
+                )
+            if col.high is not None and (numbers > col.high).any():
+                row = out.index[numbers > col.high][0]
+                raise ScenarioError(
+                    f"{path}:{_line(row)}", f"column '{col.name}' is {numbers[row]}, above {col.high}"
+                )
+            if col.positive and (numbers <= 0).any():
+                row = out.index[numbers <= 0][0]
+                raise ScenarioError(
+                    f"{path}:{_line(row)}", f"column '{col.name}' must be > 0, got {numbers[row]}"
+                )
+            out[col.name] = numbers.astype("int64" if col.kind == "int" else "float64")
+    return out
+
+
+def _read_table(folder: Path, table: str) -> pd.DataFrame:
+    path = folder / f"{table}.csv"
+    if not path.is_file():
+        raise ScenarioError(str(path), "file not found", choices=TABLES)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
+        raise ScenarioError(str(path), f"cannot be read as CSV: {exc}") from exc
+    return _coerce(frame, table, path)
+
+
+def _read_parameters(folder: Path) -> dict:
+    path = folder / "parameters.yaml"
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ScenarioError(str(path), "file not found") from exc
+    except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
+        raise ScenarioError(str(path), f"cannot be read as YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ScenarioError(str(path), "must be a mapping of parameter name -> {value, unit, source}")
+    return {name: (entry["value"] if isinstance(entry, dict) and "value" in entry else entry)
+            for name, entry in raw.items()}
+
+
+def check_parameters(parameters: dict, where: str) -> dict:
+    """Check that every parameter the model reads is present, numeric and non-negative."""
+    missing = [name for name in PARAMETERS if name not in parameters]
+    if missing:
+        raise ScenarioError(where, f"missing parameter(s) {missing}", choices=PARAMETERS)
+    checked = dict(parameters)
+    for name in PARAMETERS:
+        value = parameters[name]
+        if name in CLASS_KEYED:
+            if not isinstance(value, dict) or set(value) != set(STATUSES):
+                raise ScenarioError(f"{where}: {name}", "needs one number per shipment class", choices=STATUSES)
+            items = {key: value[key] for key in STATUSES}
+        else:
+            items = {name: value}
+        for key, number in items.items():
+            if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number) or number < 0:
+                raise ScenarioError(f"{where}: {name}", f"'{key}' must be a finite number >= 0, got {number!r}")
+    return checked
+
+
+def _unknown(table: str, frame: pd.DataFrame, column: str, valid, folder: Path) -> None:
+    valid = set(valid)
+    bad = frame.index[~frame[column].isin(valid)]
+    if len(bad):
+        value = frame.at[bad[0], column]
+        raise ScenarioError(
+            f"{folder / (table + '.csv')}:{_line(bad[0])}", f"unknown {column} '{value}'", choices=valid
+        )
+
+
+def _unique(table: str, frame: pd.DataFrame, columns: list[str], folder: Path) -> None:
+    dup = frame.index[frame.duplicated(columns)]
+    if len(dup):
+        key = tuple(frame.loc[dup[0], columns])
+        raise ScenarioError(f"{folder / (table + '.csv')}:{_line(dup[0])}", f"duplicate {columns} {key}")
+
+
+def validate(scenario: Scenario) -> Scenario:
+    """Check cross-references between tables; return the scenario unchanged if all hold."""
+    s, folder = scenario, scenario.folder
+    _unique("economies", s.economies, ["economy"], folder)
+    _unique("materials", s.materials, ["material"], folder)
+    _unique("sites", s.sites, ["site_id"], folder)
+    _unique("borders", s.borders, ["crossing_id"], folder)
+    _unique("firms", s.firms, ["firm_id"], folder)
+    _unique("firm_streams", s.firm_streams, ["firm_id", "material", "role"], folder)
+    economies, materials = s.economy_codes, s.material_ids
+    _unknown("sites", s.sites, "economy", economies, folder)
+    _unknown("borders", s.borders, "economy_a", economies, folder)
+    _unknown("borders", s.borders, "economy_b", economies, folder)
+    clash = set(s.sites["site_id"]) & set(s.borders["crossing_id"])
+    if clash:
+        raise ScenarioError(str(folder / "borders.csv"), f"crossing ids also used as site ids: {sorted(clash)}")
+    nodes = set(s.sites["site_id"]) | set(s.borders["crossing_id"])
+    _unknown("links", s.links, "from_node", nodes, folder)
+    _unknown("links", s.links, "to_node", nodes, folder)
+    _unknown("firms", s.firms, "site_id", s.sites["site_id"], folder)
+    _unknown("firm_streams", s.firm_streams, "firm_id", s.firms["firm_id"], folder)
+    _unknown("firm_streams", s.firm_streams, "material", materials, folder)
+    _unknown("legal_status", s.legal_status, "economy", economies, folder)
+    _unknown("legal_status", s.legal_status, "material", materials, folder)
+    _unknown("epr", s.epr, "economy", economies, folder)
+    _unknown("epr", s.epr, "material", s.materials.loc[s.materials["epr_stream"], "material"], folder)
+    _unknown("remining", s.remining, "firm_id", s.firms["firm_id"], folder)
+    check_parameters(s.parameters, str(folder / "parameters.yaml"))
+    return scenario
+
+
+def load_scenario(folder: str | Path = DEFAULT_SCENARIO) -> Scenario:
+    """Read and validate the scenario in ``folder`` (the real WB6 region by default)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ScenarioError(str(folder), "scenario folder not found")
+    tables = {name: _read_table(folder, name) for name in TABLES}
+    return validate(Scenario(folder=folder, parameters=_read_parameters(folder), **tables))

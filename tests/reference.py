@@ -1,0 +1,80 @@
+"""Plain-Python reference implementations the Numba kernels must match."""
+
+from __future__ import annotations
+
+import heapq
+import math
+
+
+def shortest_paths(n_nodes, edges, sources):
+    """Dijkstra over an adjacency list built from (u, v, weight) directed edges."""
+    adjacency = [[] for _ in range(n_nodes)]
+    for u, v, w in edges:
+        adjacency[u].append((v, w))
+    dist = []
+    for s in sources:
+        d = [math.inf] * n_nodes
+        d[s] = 0.0
+        heap = [(0.0, s)]
+        while heap:
+            key, u = heapq.heappop(heap)
+            if key > d[u]:
+                continue
+            for v, w in adjacency[u]:
+                if key + w < d[v]:
+                    d[v] = key + w
+                    heapq.heappush(heap, (key + w, v))
+        dist.append(d)
+    return dist
+
+
+def clear_market(supply, seller_origin, seller_outside, seller_status, seller_economy, seller_quality,
+                 capacity, buyer_node, buyer_wtp, buyer_economy, buyer_min_quality,
+                 shipment_class_of, delivered_cost):
+    """Greedy by surplus per tonne, ties in seller-major order, as nested Python loops."""
+    pairs = []
+    for s in range(len(supply)):
+        if supply[s] <= 0:
+            continue
+        for b in range(len(capacity)):
+            if capacity[b] <= 0 or seller_quality[s] < buyer_min_quality[b]:
+                continue
+            cls = int(shipment_class_of[seller_status[s]][seller_economy[s]][buyer_economy[b]])
+            cost = float(delivered_cost[cls][seller_origin[s]][buyer_node[b]])
+            gain = float(buyer_wtp[b]) + float(seller_outside[s]) - cost
+            if gain > 0:
+                pairs.append((-gain, len(pairs), s, b, cls, cost))
+    pairs.sort()
+    supply_left = [float(x) for x in supply]
+    capacity_left = [float(x) for x in capacity]
+    trades = []
+    for neg_gain, _, s, b, cls, cost in pairs:
+        t = min(supply_left[s], capacity_left[b])
+        if t <= 0:
+            continue
+        supply_left[s] -= t
+        capacity_left[b] -= t
+        trades.append((s, b, t, cls, cost, -neg_gain))
+    return trades
+
+
+def ledger_residuals(stock_open, generated, received, used, shipped, landfilled, dumped, stock_close):
+    return [
+        [stock_open[i][j] + generated[i][j] + received[i][j] - used[i][j] - shipped[i][j]
+         - landfilled[i][j] - dumped[i][j] - stock_close[i][j] for j in range(len(stock_open[0]))]
+        for i in range(len(stock_open))
+    ]
+
+
+def split_disposal(leftover, landfill_fee, expected_fine, dump_propensity):
+    landfilled, dumped = [], []
+    for i, row in enumerate(leftover):
+        lf, dp = [], []
+        for j, tonnes in enumerate(row):
+            fee, fine = landfill_fee[i][j], expected_fine[i][j]
+            share = dump_propensity[i] * (fee - fine) / (fee + fine) if fee + fine > 0 and fee > fine else 0.0
+            dp.append(tonnes * share)
+            lf.append(tonnes - tonnes * share)
+        landfilled.append(lf)
+        dumped.append(dp)
+    return landfilled, dumped

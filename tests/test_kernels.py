@@ -1,0 +1,114 @@
+"""Each Numba kernel equals its plain-Python reference on random inputs."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.kernels import all_pairs_shortest, clear_market, ledger_residuals, path_crossings, split_disposal
+from tests import reference
+
+
+def random_graph(rng, n, extra):
+    """A connected undirected graph as CSR plus its directed edge list."""
+    edges = [(i, int(rng.integers(0, i)), float(rng.uniform(0.5, 10))) for i in range(1, n)]
+    for _ in range(extra):
+        a, b = rng.integers(0, n, 2)
+        if a != b:
+            edges.append((int(a), int(b), float(rng.uniform(0.5, 10))))
+    directed = edges + [(b, a, w) for a, b, w in edges]
+    directed.sort()
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    for u, _, _ in directed:
+        indptr[u + 1] += 1
+    indptr = np.cumsum(indptr)
+    indices = np.array([v for _, v, _ in directed], dtype=np.int64)
+    weights = np.array([w for _, _, w in directed])
+    return indptr, indices, weights, directed
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(2, 40), extra=st.integers(0, 60), seed=st.integers(0, 2**31))
+def test_routing_matches_reference(n, extra, seed):
+    rng = np.random.default_rng(seed)
+    indptr, indices, weights, directed = random_graph(rng, n, extra)
+    sources = np.arange(n, dtype=np.int64)
+    dist, pred = all_pairs_shortest(indptr, indices, weights, sources)
+    expected = np.array(reference.shortest_paths(n, directed, list(range(n))))
+    np.testing.assert_allclose(dist, expected, rtol=1e-12)
+    # predecessors describe paths whose cost is the distance
+    for s in range(n):
+        for t in range(n):
+            cost, v = 0.0, t
+            while v != s:
+                u = pred[s, v]
+                cost += min(w for a, b, w in directed if a == u and b == v)
+                v = u
+            assert cost == pytest.approx(dist[s, t])
+
+
+def test_path_crossings_counts_crossings_on_a_line():
+    # 0 - 1(x) - 2 - 3(x) - 4 : from 0 to 4 two crossings, the first is node 1
+    n = 5
+    edges = [(i, i + 1, 1.0) for i in range(n - 1)]
+    directed = sorted(edges + [(b, a, w) for a, b, w in edges])
+    indptr = np.cumsum(np.r_[0, np.bincount([u for u, _, _ in directed], minlength=n)]).astype(np.int64)
+    indices = np.array([v for _, v, _ in directed], dtype=np.int64)
+    weights = np.array([w for _, _, w in directed])
+    sources = np.array([0, 4], dtype=np.int64)
+    _, pred = all_pairs_shortest(indptr, indices, weights, sources)
+    is_crossing = np.array([False, True, False, True, False])
+    first, count = path_crossings(pred, sources, is_crossing)
+    assert count[0, 4] == 2 and first[0, 4] == 1
+    assert count[1, 0] == 2 and first[1, 0] == 3
+    assert count[0, 2] == 1 and first[0, 2] == 1
+    assert count[0, 0] == 0 and first[0, 0] == -1
+
+
+@settings(max_examples=60, deadline=None)
+@given(n_s=st.integers(0, 12), n_b=st.integers(0, 12), seed=st.integers(0, 2**31))
+def test_market_matches_reference(n_s, n_b, seed):
+    rng = np.random.default_rng(seed)
+    n_nodes, n_econ = 6, 3
+    supply = np.round(rng.uniform(0, 100, n_s), 1)
+    supply[rng.random(n_s) < 0.2] = 0.0
+    origin = rng.integers(0, n_nodes, n_s)
+    outside = rng.uniform(0, 20, n_s)
+    status = rng.integers(0, 3, n_s)
+    s_econ = rng.integers(0, n_econ, n_s)
+    quality = rng.uniform(0, 1, n_s)
+    capacity = np.round(rng.uniform(0, 100, n_b), 1)
+    node = rng.integers(0, n_nodes, n_b)
+    wtp = rng.uniform(0, 40, n_b)
+    b_econ = rng.integers(0, n_econ, n_b)
+    min_q = rng.uniform(0, 0.6, n_b)
+    class_of = rng.integers(0, 3, (3, n_econ, n_econ))
+    cost = np.round(rng.uniform(0, 50, (3, n_nodes, n_nodes)), 2)
+    cost[0, 0, 1] = np.inf  # an unreachable pair never trades
+    got = clear_market(supply, origin, outside, status, s_econ, quality, capacity, node, wtp, b_econ, min_q,
+                       class_of, cost)
+    expected = reference.clear_market(supply, origin, outside, status, s_econ, quality, capacity, node, wtp,
+                                      b_econ, min_q, class_of, cost)
+    assert len(got[0]) == len(expected)
+    for k, (s, b, t, cls, c, gain) in enumerate(expected):
+        assert (got[0][k], got[1][k], got[3][k]) == (s, b, cls)
+        assert got[2][k] == pytest.approx(t) and got[4][k] == pytest.approx(c) and got[5][k] == pytest.approx(gain)
+    # nobody sells more than offered or buys more than capacity
+    sold = np.bincount(got[0], weights=got[2], minlength=n_s)
+    bought = np.bincount(got[1], weights=got[2], minlength=n_b)
+    assert (sold <= supply + 1e-9).all() and (bought <= capacity + 1e-9).all()
+
+
+@settings(max_examples=30, deadline=None)
+@given(f=st.integers(1, 8), m=st.integers(1, 6), seed=st.integers(0, 2**31))
+def test_ledger_and_disposal_match_reference(f, m, seed):
+    rng = np.random.default_rng(seed)
+    arrays = [rng.uniform(0, 100, (f, m)) for _ in range(8)]
+    np.testing.assert_allclose(ledger_residuals(*arrays), reference.ledger_residuals(*arrays))
+    leftover, fee, fine = rng.uniform(0, 50, (f, m)), rng.uniform(0, 30, (f, m)), rng.uniform(0, 30, (f, m))
+    propensity = rng.uniform(0, 1, f)
+    landfilled, dumped = split_disposal(leftover, fee, fine, propensity)
+    ref_l, ref_d = reference.split_disposal(leftover, fee, fine, propensity)
+    np.testing.assert_allclose(landfilled, ref_l)
+    np.testing.assert_allclose(dumped, ref_d)
+    np.testing.assert_allclose(landfilled + dumped, leftover)
