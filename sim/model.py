@@ -95,6 +95,7 @@ class WB6Model(mesa.Model):
         self.market = Market(self)
         self.kpis = KpiRecorder(self)
         self.investments: list[dict] = []
+        self.plants_under_way: list[tuple[int, Project]] = []
         self.backlog_by_material_open = np.zeros(self.n_materials)
         self.policies = build_policies(dict(cfg.policies))
         self.active_policies: list = []
@@ -216,7 +217,9 @@ class WB6Model(mesa.Model):
         options = []
         stock_cols = [self.material_index[m] for m in STOCK_MATERIALS if m in self.material_index]
         stock = firms.stock[f, stock_cols]
-        if self.remining_revenue_eur_t[f] > 0 and stock.sum() > 0 and firms.remining_t_month[f].sum() == 0:
+        building = {(p.kind, p.materials) for _, p in self.plants_under_way if p.firm == f}
+        if (self.remining_revenue_eur_t[f] > 0 and stock.sum() > 0 and firms.remining_t_month[f].sum() == 0
+                and not any(kind == "remining" for kind, _ in building)):
             throughput = stock.sum() * p["remining_throughput_share_per_year"]
             margin = (self.remining_revenue_eur_t[f] - p["remining_opex_eur_t"]) * throughput
             options.append(Project(
@@ -225,6 +228,8 @@ class WB6Model(mesa.Model):
                 crm_output=any(self.remining_yield[m][f] > 0 for m in self.crm_metals),
             ))
         for m in np.flatnonzero((firms.capacity[f] > 0) & (firms.utilisation[f] >= 0.9)):
+            if ("recycling_line", (int(m),)) in building:
+                continue
             added = 0.5 * firms.capacity[f, m] * MONTHS_PER_YEAR
             options.append(Project(
                 "recycling_line", f, (int(m),), added, p["recycling_line_capex_eur_per_t_yr"] * added,
@@ -241,25 +246,35 @@ class WB6Model(mesa.Model):
         terms = self.financing_terms(firm, project)
         if self.financier is not None:
             self.financier.commit(project, terms)
-        firms = self.firms
-        if project.kind == "remining":
-            share = firms.stock[project.firm, list(project.materials)]
-            share = share / share.sum()
-            firms.remining_t_month[project.firm, list(project.materials)] = project.capacity_t_yr / MONTHS_PER_YEAR * share
-        else:
-            firms.capacity[project.firm, project.materials[0]] += project.capacity_t_yr / MONTHS_PER_YEAR
-            firms.utilisation[project.firm, project.materials[0]] = 0.0
+        # the plant operates once permitted and built
+        permit = "permitting_extraction_months" if project.kind == "remining" else "permitting_recycling_months"
+        self.plants_under_way.append((self.month + int(self.params.get(permit, 0)), project))
         self.investments.append({
             "step": self.month, "firm": firm.firm_id, "kind": project.kind, "capex_eur": project.capex_eur,
             "public_eur": terms.public_eur, "grant_eur": terms.grant_eur,
             "private_eur": project.capex_eur - terms.grant_eur, "crm_output": project.crm_output,
         })
 
+    def commission_plants(self) -> None:
+        """Plants whose permits and construction are done start operating this month."""
+        firms, waiting = self.firms, []
+        for ready, project in self.plants_under_way:
+            if ready > self.month:
+                waiting.append((ready, project))
+            elif project.kind == "remining":
+                cols = list(project.materials)
+                share = firms.stock[project.firm, cols] / max(firms.stock[project.firm, cols].sum(), 1e-12)
+                firms.remining_t_month[project.firm, cols] = project.capacity_t_yr / MONTHS_PER_YEAR * share
+            else:
+                firms.capacity[project.firm, project.materials[0]] += project.capacity_t_yr / MONTHS_PER_YEAR
+        self.plants_under_way = waiting
+
     # ---- the month --------------------------------------------------------------------
     def step(self) -> None:
         """One month: pilots act, regulators test, PROs collect, firms decide, the market
         clears, customs clear the borders, leftovers are disposed of, the ledger is checked."""
         self.start_due_policies()
+        self.commission_plants()
         self.market.open_month()
         for post in self.customs:
             post.reset_month()
