@@ -1197,6 +1197,19 @@ def build_parameters(facts):
                                       "(capacity.plastics.collection, epr.region)",
                                       "informal collectors pick mainly PET, cardboard and metals "
                                       "where EPR is weak"),
+        "dump_propensity_max": p(
+            {"installation": 0.1, "msme": 0.8}, "share (upper bound of a uniform draw per firm)",
+            f"{SEED001} (legal.enforcement: weak enforcement and low penalties make landfilling or "
+            "dumping the easiest option for many MSMEs)",
+            "values assumed: permitted installations (power, mining, metallurgy, steel, cement, "
+            "chemical) keep their own disposal sites and rarely dump; MSMEs, municipal services and "
+            "construction dump far more readily"),
+        "stock_reclaim_share_per_year": p(0.01, "share of a deposit per year", PK,
+                                          "ash and slag dug out of old dumps for sale: ~1 %/yr "
+                                          "of the deposit, limited by reclaiming equipment"),
+        "search_cost_eur_t": p(2.0, "EUR per tonne traded", f"{SEED001} (legal.transaction_costs)",
+                               "value assumed: cost of finding a partner and negotiating, per "
+                               "tonne; a digital platform lowers it"),
         # further sourced facts for permitting and financing pilots
         "permitting_recycling_months": p(perm_r["value"], "months", src_of(perm_r),
                                          "CRMA maximum permitting time for processing/recycling "

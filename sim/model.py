@@ -14,11 +14,13 @@ from sim.kpis import KpiRecorder
 from sim.ledger import check_month
 from sim.market import Market
 from sim.policies import build_policies
-from sim.scenario import CLASS_KEYED, DEFAULT_SCENARIO, PARAMETERS, Scenario, check_parameters, load_scenario
+from sim.scenario import DEFAULT_SCENARIO, KEYED, PARAMETERS, Scenario, check_parameters, load_scenario
 from sim.state import MONTHS_PER_YEAR, FirmArrays
 from sim.world import BY_PRODUCT, EOW, STATUSES, WASTE, Network
 
 STOCK_MATERIALS = ("tailings", "slag", "red_mud", "fly_ash", "bottom_ash")
+#: sectors of permitted installations with their own disposal sites (rarely dump)
+INSTALLATION_SECTORS = ("power", "steel", "metallurgy", "mining_legacy", "cement", "chemical", "eu_buyer")
 
 
 def as_config(config) -> SimConfig:
@@ -71,7 +73,7 @@ class WB6Model(mesa.Model):
         #: cross-border recognition of by-product / EoW status agreed between economies
         self.mutual_recognition = np.zeros((self.n_materials, self.n_economies, self.n_economies), dtype=bool)
         self.status_possible = self._status_possible()
-        self.search_cost_eur_t = float(self.params.get("search_cost_eur_t", 0.0))
+        self.search_cost_eur_t = float(self.params["search_cost_eur_t"])
         self.awareness_growth_per_month = float(self.params["awareness_growth_per_month"])
         self.peer_participation = np.zeros(self.n_economies)
         self.financier = None
@@ -106,7 +108,7 @@ class WB6Model(mesa.Model):
         for name, value in dict(overrides).items():
             if name not in params and name not in PARAMETERS:
                 raise ConfigError(f"parameters.{name}", "unknown parameter", choices=params)
-            if name in CLASS_KEYED:
+            if name in KEYED:
                 value = {**params[name], **dict(value)}
             params[name] = value
         return check_parameters(params, "config parameters")
@@ -140,7 +142,10 @@ class WB6Model(mesa.Model):
             q_target = "min_quality" if role == "absorbs" else "quality"
             arrays[q_target][rows[sel], cols[sel]] = quality[sel]
         offers = (arrays["generation"] > 0) | (arrays["stock"] > 0)
-        reclaim = arrays["stock"] * self.params.get("stock_reclaim_share_per_year", 0.0) / MONTHS_PER_YEAR
+        reclaim = arrays["stock"] * self.params["stock_reclaim_share_per_year"] / MONTHS_PER_YEAR
+        dump_max = self.params["dump_propensity_max"]
+        installation = firms["sector"].isin(INSTALLATION_SECTORS).to_numpy()
+        propensity_cap = np.where(installation, dump_max["installation"], dump_max["msme"])
         awareness0 = self.params["awareness_initial"]
         threshold = np.clip(rng.normal(self.params["trust_threshold"], 0.15, n), 0.0, 1.0)
         return FirmArrays(
@@ -148,7 +153,7 @@ class WB6Model(mesa.Model):
             reclaim_t_month=reclaim, remining_t_month=np.zeros((n, m)), utilisation=np.zeros((n, m)),
             status=np.zeros((n, m), dtype=np.int64), applied=np.zeros((n, m), dtype=bool),
             participating=threshold <= awareness0, awareness=np.full(n, float(awareness0)),
-            trust_threshold=threshold, dump_propensity=rng.uniform(0.0, 1.0, n), **arrays,
+            trust_threshold=threshold, dump_propensity=rng.uniform(0.0, 1.0, n) * propensity_cap, **arrays,
         )
 
     def _remining_setup(self) -> None:
@@ -248,7 +253,7 @@ class WB6Model(mesa.Model):
             self.financier.commit(project, terms)
         # the plant operates once permitted and built
         permit = "permitting_extraction_months" if project.kind == "remining" else "permitting_recycling_months"
-        self.plants_under_way.append((self.month + int(self.params.get(permit, 0)), project))
+        self.plants_under_way.append((self.month + int(self.params[permit]), project))
         self.investments.append({
             "step": self.month, "firm": firm.firm_id, "kind": project.kind, "capex_eur": project.capex_eur,
             "public_eur": terms.public_eur, "grant_eur": terms.grant_eur,

@@ -98,8 +98,15 @@ PARAMETERS = (
     "trust_threshold", "remining_capex_eur_per_t_yr", "remining_opex_eur_t",
     "remining_lifetime_years", "remining_throughput_share_per_year",
     "recycling_line_capex_eur_per_t_yr", "recycling_line_margin_eur_t", "informal_collection_rate",
+    "dump_propensity_max", "stock_reclaim_share_per_year", "search_cost_eur_t",
+    "permitting_recycling_months", "permitting_extraction_months",
 )
-CLASS_KEYED = ("border_delay_days", "border_fee_eur_t")
+#: parameters that map keys to numbers, with the keys they need
+KEYED = {
+    "border_delay_days": STATUSES,
+    "border_fee_eur_t": STATUSES,
+    "dump_propensity_max": ("installation", "msme"),
+}
 
 
 @dataclass(frozen=True)
@@ -235,10 +242,11 @@ def check_parameters(parameters: dict, where: str) -> dict:
     checked = dict(parameters)
     for name in PARAMETERS:
         value = parameters[name]
-        if name in CLASS_KEYED:
-            if not isinstance(value, dict) or set(value) != set(STATUSES):
-                raise ScenarioError(f"{where}: {name}", "needs one number per shipment class", choices=STATUSES)
-            items = {key: value[key] for key in STATUSES}
+        if name in KEYED:
+            keys = KEYED[name]
+            if not isinstance(value, dict) or set(value) != set(keys):
+                raise ScenarioError(f"{where}: {name}", f"needs one number for each of {list(keys)}", choices=keys)
+            items = {key: value[key] for key in keys}
         else:
             items = {name: value}
         for key, number in items.items():
