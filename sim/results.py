@@ -14,10 +14,10 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
 
+import pandas as pd
 from omegaconf import OmegaConf
 
 from sim.errors import ConfigError
@@ -79,8 +79,6 @@ def run_to_folder(config, folder: str | Path | None = None) -> Path:
     model.kpis.frame().to_parquet(staging / "kpis.parquet", index=False)
     if cfg.output.write_flows:
         model.kpis.shipments_frame().to_parquet(staging / "flows.parquet", index=False)
-    import pandas as pd
-
     pd.DataFrame(model.investments, columns=[
         "step", "firm", "kind", "capex_eur", "public_eur", "grant_eur", "private_eur", "crm_output",
     ]).to_parquet(staging / "investments.parquet", index=False)
@@ -108,6 +106,3 @@ def run_to_folder(config, folder: str | Path | None = None) -> Path:
         staging.rename(target)
     return target
 
-
-def config_as_dict(config) -> dict:
-    return asdict(as_config(config))
