@@ -1204,6 +1204,8 @@ def build_parameters(facts):
             "values assumed: permitted installations (power, mining, metallurgy, steel, cement, "
             "chemical) keep their own disposal sites and rarely dump; MSMEs, municipal services and "
             "construction dump far more readily"),
+        "inspection_days": p(1.0, "days per inspected consignment", PK,
+                             "a physical inspection holds a truck about a day"),
         "stock_reclaim_share_per_year": p(0.01, "share of a deposit per year", PK,
                                           "ash and slag dug out of old dumps for sale: ~1 %/yr "
                                           "of the deposit, limited by reclaiming equipment"),

@@ -98,7 +98,7 @@ PARAMETERS = (
     "trust_threshold", "remining_capex_eur_per_t_yr", "remining_opex_eur_t",
     "remining_lifetime_years", "remining_throughput_share_per_year",
     "recycling_line_capex_eur_per_t_yr", "recycling_line_margin_eur_t", "informal_collection_rate",
-    "dump_propensity_max", "stock_reclaim_share_per_year", "search_cost_eur_t",
+    "dump_propensity_max", "stock_reclaim_share_per_year", "search_cost_eur_t", "inspection_days",
     "permitting_recycling_months", "permitting_extraction_months",
 )
 #: parameters that map keys to numbers, with the keys they need

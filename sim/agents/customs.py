@@ -25,7 +25,7 @@ class Customs(mesa.Agent):
         self.fee_eur_t = np.array([params["border_fee_eur_t"][s] for s in STATUSES], dtype=float)
         self.fee_eur_t[WASTE] += params["waste_notification_cost_eur_t"]
         self.refusal_probability = float(params["waste_refusal_probability"])
-        self.inspection_days = 1.0
+        self.inspection_days = float(params["inspection_days"])
         self.queue: deque[list] = deque()  # [shipment id, buyer, material, tonnes left]
         self.backlog_t = 0.0
         self.cleared_t = 0.0
