@@ -1176,7 +1176,17 @@ def build_parameters(facts):
                                         "without a platform or facilitator"),
         "awareness_initial": p(0.10, "share of firms", f"{SEED001} (is.mapping_status)",
                                "no IS mapping exists in WB6, only scattered data: 10% of firms "
-                               "aware at the start"),
+                               "(drawn at random) aware and trading at the start"),
+        "sectors_trading_at_start": p(
+            ["power", "cement", "steel", "recycler", "eu_buyer"], "sectors",
+            f"{SEED001} (capacity.scrap_metal.absorption: scrap metal already circulates; "
+            "capacity.ash_slag.uses) and rs.eps.ash_sold_share (5-6 % of EPS ash sold)",
+            "firms of these sectors take part in exchanges from the start: the scrap market, "
+            "ash sales to cement and the EU market exist today"),
+        "awareness_ceiling": p(0.6, "index in [0,1]", f"{SEED001} (legal.transaction_costs)",
+                               "value assumed: without a platform or facilitators awareness "
+                               "levels off here, so firms needing more trust never join "
+                               "(perceived high transaction costs with unclear benefits deter IS)"),
         "trust_threshold": p(0.5, "index in [0,1]", f"{SEED001} (is.trust_areas)",
                              "trust a firm needs before it enters an exchange"),
         "remining_capex_eur_per_t_yr": p(60.0, "EUR per (t/yr) of reprocessing capacity", PK,

@@ -75,6 +75,8 @@ class WB6Model(mesa.Model):
         self.status_possible = self._status_possible()
         self.search_cost_eur_t = float(self.params["search_cost_eur_t"])
         self.awareness_growth_per_month = float(self.params["awareness_growth_per_month"])
+        #: level awareness tends to by outreach alone; platforms and facilitators raise it
+        self.awareness_ceiling = float(self.params["awareness_ceiling"])
         self.peer_participation = np.zeros(self.n_economies)
         self.financier = None
 
@@ -146,13 +148,15 @@ class WB6Model(mesa.Model):
         dump_max = self.params["dump_propensity_max"]
         installation = firms["sector"].isin(INSTALLATION_SECTORS).to_numpy()
         propensity_cap = np.where(installation, dump_max["installation"], dump_max["msme"])
-        awareness0 = self.params["awareness_initial"]
+        # sectors with established exchanges trade from the start; elsewhere a random share of firms
+        established = firms["sector"].isin(self.params["sectors_trading_at_start"]).to_numpy()
+        aware = (rng.random(n) < self.params["awareness_initial"]) | established
         threshold = np.clip(rng.normal(self.params["trust_threshold"], 0.15, n), 0.0, 1.0)
         return FirmArrays(
             economy=economy, node=node, offers=offers, offer_share=np.ones((n, m)),
             reclaim_t_month=reclaim, remining_t_month=np.zeros((n, m)), utilisation=np.zeros((n, m)),
             status=np.zeros((n, m), dtype=np.int64), applied=np.zeros((n, m), dtype=bool),
-            participating=threshold <= awareness0, awareness=np.full(n, float(awareness0)),
+            participating=aware, awareness=aware.astype(float),
             trust_threshold=threshold, dump_propensity=rng.uniform(0.0, 1.0, n) * propensity_cap, **arrays,
         )
 

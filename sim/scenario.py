@@ -94,13 +94,15 @@ PARAMETERS = (
     "transport_eur_tkm_road", "transport_eur_tkm_rail", "handling_eur_t", "holding_cost_eur_t_day",
     "border_delay_days", "border_fee_eur_t", "waste_refusal_probability",
     "waste_notification_cost_eur_t", "domestic_waste_permit_cost_eur_t",
-    "status_application_months", "awareness_growth_per_month", "awareness_initial",
+    "status_application_months", "awareness_growth_per_month", "awareness_initial", "awareness_ceiling",
     "trust_threshold", "remining_capex_eur_per_t_yr", "remining_opex_eur_t",
     "remining_lifetime_years", "remining_throughput_share_per_year",
     "recycling_line_capex_eur_per_t_yr", "recycling_line_margin_eur_t", "informal_collection_rate",
     "dump_propensity_max", "stock_reclaim_share_per_year", "search_cost_eur_t", "inspection_days",
     "permitting_recycling_months", "permitting_extraction_months",
 )
+#: parameters that list names
+LISTS = ("sectors_trading_at_start",)
 #: parameters that map keys to numbers, with the keys they need
 KEYED = {
     "border_delay_days": STATUSES,
@@ -236,10 +238,14 @@ def _read_parameters(folder: Path) -> dict:
 
 def check_parameters(parameters: dict, where: str) -> dict:
     """Check that every parameter the model reads is present, numeric and non-negative."""
-    missing = [name for name in PARAMETERS if name not in parameters]
+    missing = [name for name in PARAMETERS + LISTS if name not in parameters]
     if missing:
-        raise ScenarioError(where, f"missing parameter(s) {missing}", choices=PARAMETERS)
+        raise ScenarioError(where, f"missing parameter(s) {missing}", choices=PARAMETERS + LISTS)
     checked = dict(parameters)
+    for name in LISTS:
+        value = parameters[name]
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise ScenarioError(f"{where}: {name}", f"needs a list of names, got {value!r}")
     for name in PARAMETERS:
         value = parameters[name]
         if name in KEYED:

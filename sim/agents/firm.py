@@ -41,10 +41,13 @@ class Firm(mesa.Agent):
             self.decide_participation()
 
     def learn_about_exchanges(self) -> None:
-        """Awareness grows with outreach (platform, facilitators) and with peers who trade."""
-        firms, i = self.model.firms, self.index
-        growth = self.model.awareness_growth_per_month * (1.0 + self.model.peer_participation[firms.economy[i]])
-        firms.awareness[i] += growth * (1.0 - firms.awareness[i])
+        """Awareness grows with outreach and with peers who trade, towards the level outreach
+        can reach (raised by platforms and facilitators)."""
+        firms, model, i = self.model.firms, self.model, self.index
+        gap = model.awareness_ceiling - firms.awareness[i]
+        if gap > 0.0:
+            growth = model.awareness_growth_per_month * (1.0 + model.peer_participation[firms.economy[i]])
+            firms.awareness[i] += growth * gap
 
     def decide_participation(self) -> None:
         firms, i = self.model.firms, self.index
