@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+from pathlib import Path
 
 import hydra
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import OverrideType
+from hydra.errors import HydraException
 from omegaconf import DictConfig
 
-from sim.config import register_configs
-from sim.errors import InvariantError, SimInputError
-from sim.results import run_to_folder
+from sim.config import register_configs, schema_keys
+from sim.errors import ConfigError, InvariantError, SimInputError
+from sim.results import check_writable, run_to_folder
 
 log = logging.getLogger("sim")
 register_configs()
 # Mesa logs every step at INFO; a 120-month run needs only our own messages.
 logging.getLogger("MESA").setLevel(logging.WARNING)
+CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"
 
 
 @hydra.main(version_base="1.3", config_path="../configs", config_name="config")
@@ -23,14 +29,64 @@ def _hydra_main(cfg: DictConfig) -> None:
     try:
         folder = run_to_folder(cfg)
     except (SimInputError, InvariantError) as exc:
-        log.error("%s", exc)
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(2)
+        _fail(exc)
     log.info("results written to %s", folder)
     print(folder)
 
 
+def _fail(exc: Exception) -> None:
+    log.error("%s", exc)
+    print(f"error: {exc}", file=sys.stderr)
+    sys.exit(2)
+
+
+def check_overrides(args: list[str]) -> list[str]:
+    """Check command-line overrides before Hydra acts on them, and return them ready for it.
+
+    Hydra rejects a misspelt key without listing the valid ones, and creates its log folder
+    under ``output.root`` before the run starts (failing with a traceback if it cannot): both
+    are reported here as a :class:`ConfigError`. ``parameters.<name>=value`` is passed as
+    ``++parameters.<name>=value`` since ``parameters`` starts empty; the model checks the name.
+    """
+    groups = {p.name for p in CONFIG_DIR.iterdir() if p.is_dir()} | {"hydra"}
+    out = []
+    for arg in args:
+        if arg.startswith("-") or "=" not in arg:
+            out.append(arg)
+            continue
+        try:
+            (override,) = OverridesParser.create().parse_overrides([arg])
+        except HydraException:
+            out.append(arg)  # Hydra reports syntax errors with the position itself
+            continue
+        key = override.key_or_group
+        if "/" in key or key.split(".")[0] in groups and "." not in key or key.startswith("hydra.") or override.package:
+            out.append(arg)  # a config group choice (phase=..., policies=[...]): Hydra lists the options
+            continue
+        choices = schema_keys(key)
+        leaf = key.rsplit(".", 1)[-1]
+        if choices is not None and leaf not in choices:
+            raise ConfigError(key, "unknown config key", choices=choices, value=leaf)
+        if key == "output.root" and isinstance(override.value(), str):
+            check_writable(override.value())
+        if override.type == OverrideType.CHANGE and key.startswith("parameters."):
+            arg = "++" + arg
+        out.append(arg)
+    return out
+
+
+def _terminate(signum, frame) -> None:
+    # turn SIGTERM into an exception so that the run cleans up its unfinished results
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        sys.argv[1:] = check_overrides(sys.argv[1:])
+    except SimInputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
     _hydra_main()
 
 

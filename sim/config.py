@@ -6,8 +6,8 @@ the wrong type fails before the model is built.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields, is_dataclass
+from typing import Any, get_type_hints
 
 from hydra.core.config_store import ConfigStore
 
@@ -45,3 +45,33 @@ class SimConfig:
 
 def register_configs() -> None:
     ConfigStore.instance().store(name="sim_schema", node=SimConfig)
+
+
+def _nested(cls) -> dict[str, type | None]:
+    """Each field of a config dataclass, with its dataclass type if it is a nested config."""
+    hints = get_type_hints(cls)
+    return {f.name: hints[f.name] if is_dataclass(hints[f.name]) else None for f in fields(cls)}
+
+
+def schema_keys(key: str, schema=SimConfig) -> list[str] | None:
+    """The keys valid next to a dotted config key (``output.rot`` -> the fields of
+    OutputConfig), or None where keys are free (under ``parameters`` and ``policies``)."""
+    cls = schema
+    for part in key.split(".")[:-1]:
+        cls = _nested(cls).get(part)
+        if cls is None:
+            return None
+    return list(_nested(cls))
+
+
+def unknown_key(config: dict, schema=SimConfig, prefix: str = "") -> str | None:
+    """The dotted path of the first key of ``config`` (a plain mapping) not in the schema."""
+    known = _nested(schema)
+    for key, value in config.items():
+        if key not in known:
+            return prefix + str(key)
+        if known[key] is not None and isinstance(value, dict):
+            found = unknown_key(value, known[key], f"{prefix}{key}.")
+            if found:
+                return found
+    return None

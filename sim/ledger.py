@@ -1,5 +1,7 @@
-"""Invariants checked every month: mass balance per firm and material, no negative stocks,
-no negative customs backlogs, money conserved in EPR funds."""
+"""Invariants checked every month: mass balance per firm and material, no negative or
+non-finite tonnes or stocks, nothing lost in transit (customs backlogs never negative),
+money conserved in EPR funds. A broken invariant raises :class:`InvariantError` naming the
+step, the firm or agent, and the material."""
 
 from __future__ import annotations
 
@@ -10,48 +12,75 @@ from sim.kernels import ledger_residuals
 
 #: tonnes of imbalance tolerated per firm and material (float rounding on Mt-sized stocks)
 TOLERANCE_T = 1e-6
+#: relative EUR imbalance tolerated in funds
+TOLERANCE_EUR = 1e-6
+FLOWS = ("stock_open", "generated", "received", "used", "shipped", "landfilled", "dumped", "stock_close")
 
 
 def check_month(model) -> None:
-    flows, firms = model.market.flows, model.firms
-    residual = ledger_residuals(
-        flows.stock_open, flows.generated, flows.received, flows.used, flows.shipped,
-        flows.landfilled, flows.dumped, flows.stock_close,
-    )
+    """Check this month's flows and the agents' books; raise on the first broken invariant."""
+    check_flows(model)
+    check_mass_balance(model)
+    check_transit(model)
+    check_epr_funds(model)
+
+
+def _firm_material(model, f, m) -> str:
+    return f"step {model.month}, firm {model.region.firms['firm_id'].iloc[f]}, material {model.material_ids[m]}"
+
+
+def check_flows(model) -> None:
+    """Every flow and stock is a finite, non-negative number of tonnes."""
+    flows = model.market.flows
+    for name in FLOWS:
+        values = getattr(flows, name)
+        # written so that NaN fails too
+        bad = np.argwhere(~(values >= -TOLERANCE_T) | ~np.isfinite(values))
+        if len(bad):
+            f, m = bad[0]
+            kind = "negative" if np.isfinite(values[f, m]) else "non-finite"
+            raise InvariantError(f"{kind} {name} at {_firm_material(model, f, m)}: {values[f, m]:.6g} t")
+
+
+def check_mass_balance(model) -> None:
+    """stock_open + generated + received = used + shipped + landfilled + dumped + stock_close."""
+    flows = model.market.flows
+    residual = ledger_residuals(*(getattr(flows, name) for name in FLOWS))
     scale = np.maximum(1.0, flows.stock_open + flows.generated + flows.received)
-    bad = np.argwhere(np.abs(residual) > TOLERANCE_T * scale)
+    bad = np.argwhere(~(np.abs(residual) <= TOLERANCE_T * scale))
     if len(bad):
         f, m = bad[0]
-        raise InvariantError(
-            f"mass balance broken at step {model.month}, firm {model.region.firms['firm_id'].iloc[f]}, "
-            f"material {model.material_ids[m]}: residual {residual[f, m]:.6g} t"
-        )
-    for name in ("stock_close", "shipped", "received", "used", "landfilled", "dumped"):
-        values = getattr(flows, name)
-        if (values < -TOLERANCE_T).any():
-            f, m = np.argwhere(values < -TOLERANCE_T)[0]
-            raise InvariantError(
-                f"negative {name} at step {model.month}, firm {model.region.firms['firm_id'].iloc[f]}, "
-                f"material {model.material_ids[m]}: {values[f, m]:.6g} t"
-            )
-    # what left sellers is delivered or waiting at customs
-    shipped, received = flows.shipped.sum(axis=0), flows.received.sum(axis=0)
-    backlog_change = np.zeros(model.n_materials)
+        raise InvariantError(f"mass balance broken at {_firm_material(model, f, m)}: residual {residual[f, m]:.6g} t")
+
+
+def check_transit(model) -> None:
+    """What left sellers this month was delivered or is waiting at customs; no backlog is negative."""
+    flows = model.market.flows
     for post in model.customs:
-        if post.backlog_t < -TOLERANCE_T:
-            raise InvariantError(f"negative customs backlog at step {model.month}, crossing {post.crossing_id}")
+        if not post.backlog_t >= -TOLERANCE_T or any(not entry[3] >= -TOLERANCE_T for entry in post.queue):
+            raise InvariantError(
+                f"negative customs backlog at step {model.month}, crossing {post.crossing_id}: {post.backlog_t:.6g} t"
+            )
+    shipped, received = flows.shipped.sum(axis=0), flows.received.sum(axis=0)
     backlog_now = model.customs_backlog_by_material()
-    backlog_change = backlog_now - model.backlog_by_material_open
+    gap = shipped - received - (backlog_now - model.backlog_by_material_open)
     model.backlog_by_material_open = backlog_now
-    gap = shipped - received - backlog_change
-    if (np.abs(gap) > TOLERANCE_T * np.maximum(1.0, shipped)).any():
-        m = int(np.argmax(np.abs(gap)))
+    if not (np.abs(gap) <= TOLERANCE_T * np.maximum(1.0, shipped)).all():
+        m = int(np.nanargmax(np.where(np.isfinite(gap), np.abs(gap), np.inf)))
         raise InvariantError(
             f"shipments lost in transit at step {model.month}, material {model.material_ids[m]}: {gap[m]:.6g} t"
         )
+
+
+def check_epr_funds(model) -> None:
+    """A PRO never spends more than it holds; its balance moves only by fees in and collection paid."""
     for pro in model.pros:
-        if pro.balance_eur < -1e-6:
-            raise InvariantError(f"EPR fund overdrawn at step {model.month}, PRO {pro.unique_id}")
+        name = f"PRO {model.economy_codes[pro.economy]}/{model.material_ids[pro.material]}"
+        if not pro.balance_eur >= -TOLERANCE_EUR:
+            raise InvariantError(f"EPR fund overdrawn at step {model.month}, {name}: {pro.balance_eur:.6g} EUR")
         expected = pro.balance_open_eur + pro.fees_collected_eur - pro.spent_eur
-        if abs(pro.balance_eur - expected) > 1e-6 * max(1.0, abs(expected)):
-            raise InvariantError(f"EPR money not conserved at step {model.month}, PRO {pro.unique_id}")
+        if not abs(pro.balance_eur - expected) <= TOLERANCE_EUR * max(1.0, abs(expected)):
+            raise InvariantError(
+                f"EPR money not conserved at step {model.month}, {name}: balance {pro.balance_eur:.6g} EUR, "
+                f"expected {expected:.6g} (opening + fees - spent)"
+            )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 import mesa
 import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
 from sim.agents import PRO, Customs, Firm, Regulator
-from sim.config import SimConfig
+from sim.config import SimConfig, schema_keys, unknown_key
 from sim.errors import ConfigError
 from sim.investment import FinancingTerms, Project
 from sim.kpis import KpiRecorder
@@ -17,6 +19,8 @@ from sim.policies import build_policies
 from sim.scenario import DEFAULT_SCENARIO, KEYED, PARAMETERS, Scenario, check_parameters, load_scenario
 from sim.state import MONTHS_PER_YEAR, FirmArrays
 from sim.world import BY_PRODUCT, EOW, STATUSES, WASTE, Network
+
+log = logging.getLogger("sim")
 
 STOCK_MATERIALS = ("tailings", "slag", "red_mud", "fly_ash", "bottom_ash")
 #: sectors of permitted installations with their own disposal sites (rarely dump)
@@ -30,11 +34,19 @@ def as_config(config) -> SimConfig:
     if isinstance(config, SimConfig):
         return config
     schema = OmegaConf.structured(SimConfig)
+    # merging would keep a key added with Hydra's ``+key=`` and to_object would drop it silently
+    raw = OmegaConf.to_container(config, resolve=False) if isinstance(config, DictConfig) else config
+    if not isinstance(raw, dict):
+        raise ConfigError("config", f"needs a mapping of config keys, got {raw!r}", choices=schema_keys(""))
+    bad = unknown_key(raw)
+    if bad is not None:
+        raise ConfigError(bad, "unknown config key", choices=schema_keys(bad), value=bad.rsplit(".", 1)[-1])
     try:
         merged = OmegaConf.merge(schema, config if isinstance(config, DictConfig) else OmegaConf.create(config))
+        return OmegaConf.to_object(merged)
     except Exception as exc:  # omegaconf raises several error types for bad keys/values
-        raise ConfigError("config", str(exc).splitlines()[0], choices=[f for f in SimConfig.__dataclass_fields__]) from exc
-    return OmegaConf.to_object(merged)
+        key = getattr(exc, "full_key", None) or "config"
+        raise ConfigError(key, str(exc).splitlines()[0]) from exc
 
 
 class WB6Model(mesa.Model):
@@ -82,7 +94,13 @@ class WB6Model(mesa.Model):
 
         self.network = Network(self.region)
         self.firms = self._firm_arrays()
-        self.network.require_connected(np.unique(self.firms.node), f"{self.region.folder / 'links.csv'}")
+        #: what the run should be read with (written to the manifest)
+        self.warnings: list[str] = []
+        unconnected = self.network.unconnected_sites(np.unique(self.firms.node))
+        if unconnected:
+            # a legitimate what-if (no transport links), but in real data usually a missing link
+            self._warn(f"{self.region.folder / 'links.csv'}: {len(unconnected)} firm site(s) not linked to the "
+                       f"main network trade only on site: {unconnected[:10]}")
         self.regulators = [Regulator(self, e, row) for e, row in enumerate(self.region.economies.itertuples())]
         for e, regulator in enumerate(self.regulators):
             regulator.set_status_matrix(self.status_possible[BY_PRODUCT, e], self.status_possible[EOW, e])
@@ -105,15 +123,22 @@ class WB6Model(mesa.Model):
         self.active_policies: list = []
 
     # ---- construction helpers -------------------------------------------------------
+    def _warn(self, message: str) -> None:
+        log.warning("%s", message)
+        self.warnings.append(message)
+
     def _parameters(self, overrides) -> dict:
         params = dict(self.region.parameters)
         for name, value in dict(overrides).items():
             if name not in params and name not in PARAMETERS:
-                raise ConfigError(f"parameters.{name}", "unknown parameter", choices=params)
+                raise ConfigError(f"parameters.{name}", "unknown parameter", choices=params, value=name)
             if name in KEYED:
+                if not isinstance(value, dict):
+                    raise ConfigError(f"parameters.{name}", f"needs a mapping of {list(KEYED[name])} to numbers, "
+                                      f"got {value!r}", choices=KEYED[name])
                 value = {**params[name], **dict(value)}
             params[name] = value
-        return check_parameters(params, "config parameters")
+        return check_parameters(params, "parameters", locate=lambda name: f"parameters.{name}", error=ConfigError)
 
     def _status_possible(self) -> np.ndarray:
         possible = np.zeros((len(STATUSES), self.n_economies, self.n_materials), dtype=bool)

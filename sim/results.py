@@ -7,6 +7,7 @@ A run killed midway leaves only that ``.incomplete`` folder, never a folder that
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -56,12 +57,42 @@ def is_complete(folder: Path) -> bool:
     return (Path(folder) / COMPLETE_MARKER).is_file()
 
 
-def run_to_folder(config, folder: str | Path | None = None) -> Path:
-    """Simulate ``config`` and write kpis.parquet, flows.parquet, investments.parquet,
-    config.yaml and manifest.json into ``folder`` (default ``<output.root>/<run_name>``)."""
-    cfg = as_config(config)
-    target = Path(folder) if folder is not None else Path(cfg.output.root) / cfg.run_name
-    target = target.resolve()
+def verify_results(folder: str | Path) -> dict:
+    """The manifest of a complete result folder, after checking that every file it lists is
+    there with the recorded checksum; raises ValueError naming what is wrong otherwise."""
+    folder = Path(folder)
+    if not is_complete(folder):
+        raise ValueError(f"{folder}: no {COMPLETE_MARKER}: not a complete result folder")
+    manifest = json.loads((folder / COMPLETE_MARKER).read_text(encoding="utf-8"))
+    for name, digest in manifest["sha256"].items():
+        path = folder / name
+        if not path.is_file():
+            raise ValueError(f"{path}: listed in {COMPLETE_MARKER} but missing")
+        if _sha256(path) != digest:
+            raise ValueError(f"{path}: checksum differs from {COMPLETE_MARKER}")
+    return manifest
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def check_writable(folder: str | Path, key: str = "output.root") -> None:
+    """Fail early, naming the config key, if results cannot be written under ``folder``."""
+    path = existing = Path(folder).resolve()
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ConfigError(key, f"cannot write results under {path}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(key, f"cannot write results under {path}: {existing} is not writable")
+
+
+def _staging_folder(target: Path) -> Path:
+    """A fresh hidden ``.<name>.incomplete-<pid>`` folder next to ``target``."""
+    check_writable(target.parent)
+    if target.exists() and not target.is_dir():
+        raise ConfigError("run_name", f"cannot write results to {target}: a file of that name is in the way")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = target.parent / f".{target.name}.incomplete-{os.getpid()}"
@@ -70,39 +101,78 @@ def run_to_folder(config, folder: str | Path | None = None) -> Path:
         staging.mkdir()
     except OSError as exc:
         raise ConfigError("output.root", f"cannot write results under {target.parent}: {exc.strerror or exc}") from exc
+    return staging
 
-    started = time.perf_counter()
-    model = WB6Model(cfg)
-    model.run()
-    elapsed = time.perf_counter() - started
 
-    model.kpis.frame().to_parquet(staging / "kpis.parquet", index=False)
-    if cfg.output.write_flows:
-        model.kpis.shipments_frame().to_parquet(staging / "flows.parquet", index=False)
-    pd.DataFrame(model.investments, columns=[
-        "step", "firm", "kind", "capex_eur", "public_eur", "grant_eur", "private_eur", "crm_output",
-    ]).to_parquet(staging / "investments.parquet", index=False)
-    (staging / "config.yaml").write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)), encoding="utf-8")
-    manifest = {
-        "run_name": cfg.run_name,
-        "seed": cfg.seed,
-        "months": cfg.months,
-        "scenario": str(model.region.folder),
-        "policies": sorted(cfg.policies),
-        "git_revision": git_revision(),
-        "packages": package_versions(),
-        "command": " ".join(sys.argv),
-        "wall_time_s": round(elapsed, 3),
-        "files": sorted(p.name for p in staging.iterdir()) + [COMPLETE_MARKER],
-    }
-    (staging / COMPLETE_MARKER).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+def _sync(path: Path) -> None:
+    """Flush a file or folder to disk, so that a rename never publishes unwritten data."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
+
+def _publish(staging: Path, target: Path) -> None:
+    """Move the finished staging folder to ``target`` (replacing an earlier run of that name)."""
+    for path in staging.iterdir():
+        _sync(path)
+    _sync(staging)
     if target.exists():
+        # killed between these two renames, the earlier complete run is left as .<name>.replaced-<pid>
         retired = target.parent / f".{target.name}.replaced-{os.getpid()}"
         target.rename(retired)
         staging.rename(target)
         shutil.rmtree(retired, ignore_errors=True)
     else:
         staging.rename(target)
+    _sync(target.parent)
+
+
+def run_to_folder(config, folder: str | Path | None = None) -> Path:
+    """Simulate ``config`` and write kpis.parquet, flows.parquet, investments.parquet,
+    config.yaml and manifest.json into ``folder`` (default ``<output.root>/<run_name>``).
+
+    On any error (bad input, a broken invariant, an interrupt) nothing is left behind; a run
+    killed outright leaves only its hidden ``.incomplete`` folder. An earlier complete run of
+    the same name is replaced only by a complete one."""
+    cfg = as_config(config)
+    target = Path(folder) if folder is not None else Path(cfg.output.root) / cfg.run_name
+    target = target.resolve()
+    staging = _staging_folder(target)
+    try:
+        started = time.perf_counter()
+        model = WB6Model(cfg)
+        model.run()
+        elapsed = time.perf_counter() - started
+
+        model.kpis.frame().to_parquet(staging / "kpis.parquet", index=False)
+        if cfg.output.write_flows:
+            model.kpis.shipments_frame().to_parquet(staging / "flows.parquet", index=False)
+        pd.DataFrame(model.investments, columns=[
+            "step", "firm", "kind", "capex_eur", "public_eur", "grant_eur", "private_eur", "crm_output",
+        ]).to_parquet(staging / "investments.parquet", index=False)
+        (staging / "config.yaml").write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)), encoding="utf-8")
+        written = sorted(p.name for p in staging.iterdir())
+        manifest = {
+            "run_name": cfg.run_name,
+            "seed": cfg.seed,
+            "months": cfg.months,
+            "scenario": str(model.region.folder),
+            "policies": sorted(cfg.policies),
+            "git_revision": git_revision(),
+            "packages": package_versions(),
+            "command": " ".join(sys.argv),
+            "wall_time_s": round(elapsed, 3),
+            "warnings": model.warnings,
+            "files": written + [COMPLETE_MARKER],
+            "sha256": {name: _sha256(staging / name) for name in written},
+        }
+        # the manifest is written last: its presence marks the folder complete
+        (staging / COMPLETE_MARKER).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        _publish(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     return target
 

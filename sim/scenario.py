@@ -155,7 +155,10 @@ def _coerce(frame: pd.DataFrame, table: str, path: Path) -> pd.DataFrame:
     required = [c.name for c in spec + PROVENANCE if not c.optional]
     missing = [name for name in required if name not in frame.columns]
     if missing:
-        raise ScenarioError(f"{path}", f"missing column(s) {missing}", choices=frame.columns)
+        extra = [name for name in frame.columns if name not in _columns(table)]
+        unexpected = f"; unexpected column(s) {extra}" if extra else ""
+        raise ScenarioError(f"{path}:1", f"missing column(s) {missing}{unexpected}", choices=_columns(table),
+                            value=extra[0] if extra else None)
     out = frame.copy()
     for col in spec + PROVENANCE:
         if col.name not in out.columns:
@@ -173,7 +176,7 @@ def _coerce(frame: pd.DataFrame, table: str, path: Path) -> pd.DataFrame:
                 if len(bad):
                     value = out.at[bad[0], col.name]
                     raise ScenarioError(
-                        f"{path}:{_line(bad[0])}", f"unknown {col.name} '{value}'", choices=col.choices
+                        f"{path}:{_line(bad[0])}", f"unknown {col.name} '{value}'", choices=col.choices, value=value
                     )
         elif col.kind == "bool":
             text = values.astype(str).str.strip().str.lower()
@@ -186,6 +189,9 @@ def _coerce(frame: pd.DataFrame, table: str, path: Path) -> pd.DataFrame:
             out[col.name] = text.isin(_TRUE)
         else:
             numbers = pd.to_numeric(values, errors="coerce")
+            empty = out.index[values.isna()]
+            if len(empty):
+                raise ScenarioError(f"{path}:{_line(empty[0])}", f"column '{col.name}' is empty: a number is needed")
             bad = out.index[~np.isfinite(numbers.to_numpy(dtype=float))]
             if len(bad):
                 raise ScenarioError(
@@ -213,51 +219,79 @@ def _coerce(frame: pd.DataFrame, table: str, path: Path) -> pd.DataFrame:
 
 def _read_table(folder: Path, table: str) -> pd.DataFrame:
     path = folder / f"{table}.csv"
+    if not path.exists():
+        raise ScenarioError(str(path), "file not found; a scenario needs every table", choices=TABLES)
     if not path.is_file():
-        raise ScenarioError(str(path), "file not found", choices=TABLES)
+        raise ScenarioError(str(path), "is not a regular file")
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    except (pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
-        raise ScenarioError(str(path), f"cannot be read as CSV: {exc}") from exc
+        with path.open("rb") as handle:
+            head = handle.read(8192)
+        if b"\0" in head:
+            raise ScenarioError(str(path), "is binary, not a CSV text file")
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
+    except pd.errors.EmptyDataError as exc:
+        raise ScenarioError(str(path), "is empty: a header line is needed", choices=_columns(table)) from exc
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(str(path), f"is not UTF-8 text (byte {exc.start}): {exc.reason}") from exc
+    except (pd.errors.ParserError, OSError) as exc:
+        raise ScenarioError(str(path), f"cannot be read as CSV: {str(exc).strip()}") from exc
     return _coerce(frame, table, path)
+
+
+def _columns(table: str) -> list[str]:
+    return [c.name for c in TABLES[table] + PROVENANCE]
 
 
 def _read_parameters(folder: Path) -> dict:
     path = folder / "parameters.yaml"
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        raw = yaml.safe_load(text)
     except FileNotFoundError as exc:
         raise ScenarioError(str(path), "file not found") from exc
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        raise ScenarioError(where, f"cannot be read as YAML: {exc.problem or exc.context}") from exc
     except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
         raise ScenarioError(str(path), f"cannot be read as YAML: {exc}") from exc
     if not isinstance(raw, dict):
         raise ScenarioError(str(path), "must be a mapping of parameter name -> {value, unit, source}")
-    return {name: (entry["value"] if isinstance(entry, dict) and "value" in entry else entry)
-            for name, entry in raw.items()}
+    # line of each parameter, so that a bad value is reported where it is written
+    lines = {key.value: key.start_mark.line + 1 for key, _ in yaml.compose(text).value}
+    parameters = {name: (entry["value"] if isinstance(entry, dict) and "value" in entry else entry)
+                  for name, entry in raw.items()}
+    return check_parameters(parameters, str(path), locate=lambda name: f"{path}:{lines.get(name, 1)}: {name}")
 
 
-def check_parameters(parameters: dict, where: str) -> dict:
-    """Check that every parameter the model reads is present, numeric and non-negative."""
+def check_parameters(parameters: dict, where: str, locate=None, error=ScenarioError) -> dict:
+    """Check that every parameter the model reads is present, numeric and non-negative.
+
+    ``where`` names the whole set (a file); ``locate(name)`` where one parameter is written
+    (``file:line: name`` or a config key), ``error`` the error type to raise.
+    """
+    locate = locate or (lambda name: f"{where}: {name}")
     missing = [name for name in PARAMETERS + LISTS if name not in parameters]
     if missing:
-        raise ScenarioError(where, f"missing parameter(s) {missing}", choices=PARAMETERS + LISTS)
+        raise error(where, f"missing parameter(s) {missing}", choices=PARAMETERS + LISTS)
     checked = dict(parameters)
     for name in LISTS:
         value = parameters[name]
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-            raise ScenarioError(f"{where}: {name}", f"needs a list of names, got {value!r}")
+            raise error(locate(name), f"needs a list of names, got {value!r}")
     for name in PARAMETERS:
         value = parameters[name]
         if name in KEYED:
             keys = KEYED[name]
             if not isinstance(value, dict) or set(value) != set(keys):
-                raise ScenarioError(f"{where}: {name}", f"needs one number for each of {list(keys)}", choices=keys)
+                raise error(locate(name), f"needs one number for each of {list(keys)}, got {value!r}", choices=keys)
             items = {key: value[key] for key in keys}
         else:
             items = {name: value}
         for key, number in items.items():
             if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number) or number < 0:
-                raise ScenarioError(f"{where}: {name}", f"'{key}' must be a finite number >= 0, got {number!r}")
+                label = "" if key == name else f"'{key}' "
+                raise error(locate(name), f"{label}must be a finite number >= 0, got {number!r}")
     return checked
 
 
@@ -267,7 +301,7 @@ def _unknown(table: str, frame: pd.DataFrame, column: str, valid, folder: Path) 
     if len(bad):
         value = frame.at[bad[0], column]
         raise ScenarioError(
-            f"{folder / (table + '.csv')}:{_line(bad[0])}", f"unknown {column} '{value}'", choices=valid
+            f"{folder / (table + '.csv')}:{_line(bad[0])}", f"unknown {column} '{value}'", choices=valid, value=value
         )
 
 

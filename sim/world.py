@@ -6,7 +6,6 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 
-from sim.errors import ScenarioError
 from sim.kernels import all_pairs_shortest, path_crossings
 from sim.scenario import STATUSES, Scenario
 
@@ -56,14 +55,15 @@ class Network:
         self.indices = self.edge_tail.astype(np.int64)
         self.crossing_of_edge = np.where(self.is_crossing[self.indices], self.indices - self.n_sites, -1)
 
-    def require_connected(self, nodes: np.ndarray, where: str) -> None:
-        """Fail clearly if some nodes that host firms cannot reach each other."""
+    def unconnected_sites(self, nodes: np.ndarray) -> list[str]:
+        """Sites among ``nodes`` (those hosting firms) that no chain of links joins to the
+        largest group of them: their firms can trade only with firms at the same site."""
         if len(nodes) == 0:
-            return
-        component = nx.node_connected_component(self.graph, int(nodes[0]))
-        cut = [self.node_ids[n] for n in nodes if int(n) not in component]
-        if cut:
-            raise ScenarioError(where, f"sites not connected to the network of {self.node_ids[nodes[0]]}: {cut[:10]}")
+            return []
+        wanted = {int(n) for n in nodes}
+        groups = [c & wanted for c in nx.connected_components(self.graph)]
+        largest = max(groups, key=len)
+        return [self.node_ids[n] for n in sorted(wanted - largest)]
 
     def delivered_costs(
         self,
