@@ -9,7 +9,7 @@ from pathlib import Path
 
 import hydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.core.override_parser.types import OverrideType
+from hydra.core.override_parser.types import ChoiceSweep, OverrideType
 from hydra.errors import HydraException
 from omegaconf import DictConfig
 
@@ -60,8 +60,10 @@ def check_overrides(args: list[str]) -> list[str]:
             out.append(arg)  # Hydra reports syntax errors with the position itself
             continue
         key = override.key_or_group
-        if "/" in key or key.split(".")[0] in groups and "." not in key or key.startswith("hydra.") or override.package:
-            out.append(arg)  # a config group choice (phase=..., policies=[...]): Hydra lists the options
+        if key in groups and key != "hydra":
+            _check_group_choice(key, override)
+        if "/" in key or key in groups or key.startswith("hydra.") or override.package:
+            out.append(arg)  # a config group choice (phase=..., policies=[...]) or Hydra's own settings
             continue
         choices = schema_keys(key)
         leaf = key.rsplit(".", 1)[-1]
@@ -73,6 +75,20 @@ def check_overrides(args: list[str]) -> list[str]:
             arg = "++" + arg
         out.append(arg)
     return out
+
+
+def _check_group_choice(group: str, override) -> None:
+    """Each option chosen for a config group (``policies=[epr,lab_network]``, also in a sweep)
+    must be one of ``configs/<group>/*.yaml``; Hydra would not list them for a list."""
+    value = override.value()
+    options = sorted(p.stem for p in (CONFIG_DIR / group).glob("*.yaml"))
+    if value is None and not override.is_delete():
+        raise ConfigError(group, f"needs an option (to choose none, use ~{group})", choices=options)
+    chosen = value.list if isinstance(value, ChoiceSweep) else [value]
+    names = [n for v in chosen for n in (v if isinstance(v, list) else [v]) if isinstance(n, str)]
+    for name in names:
+        if name not in options:
+            raise ConfigError(group, f"unknown option {name!r} of configs/{group}", choices=options, value=name)
 
 
 def _terminate(signum, frame) -> None:
