@@ -162,14 +162,24 @@ class WB6Model(mesa.Model):
         rows = streams["firm_id"].map(row_of).to_numpy()
         cols = streams["material"].map(self.material_index).to_numpy()
         tonnes, quality = streams["tonnes"].to_numpy(), streams["quality"].to_numpy()
-        for role, target, scale in (("generates", "generation", 1 / MONTHS_PER_YEAR),
-                                    ("absorbs", "capacity", 1 / MONTHS_PER_YEAR), ("stock", "stock", 1.0)):
+        reclaim_share = self.params["stock_reclaim_share_per_year"]
+        # a firm offers fresh output and what it reclaims from its deposit as one lot: its grade
+        # is the mean of the two weighted by tonnes a month
+        graded = np.zeros((n, m))
+        for role, target, scale, offered in (("generates", "generation", 1 / MONTHS_PER_YEAR, 1 / MONTHS_PER_YEAR),
+                                             ("absorbs", "capacity", 1 / MONTHS_PER_YEAR, 0.0),
+                                             ("stock", "stock", 1.0, reclaim_share / MONTHS_PER_YEAR)):
             sel = (streams["role"] == role).to_numpy()
             np.add.at(arrays[target], (rows[sel], cols[sel]), tonnes[sel] * scale)
-            q_target = "min_quality" if role == "absorbs" else "quality"
-            arrays[q_target][rows[sel], cols[sel]] = quality[sel]
+            if role == "absorbs":
+                arrays["min_quality"][rows[sel], cols[sel]] = quality[sel]
+            else:
+                weight = np.maximum(tonnes[sel] * offered, 1e-12)
+                np.add.at(arrays["quality"], (rows[sel], cols[sel]), quality[sel] * weight)
+                np.add.at(graded, (rows[sel], cols[sel]), weight)
+        arrays["quality"] = np.divide(arrays["quality"], graded, out=np.zeros((n, m)), where=graded > 0)
         offers = (arrays["generation"] > 0) | (arrays["stock"] > 0)
-        reclaim = arrays["stock"] * self.params["stock_reclaim_share_per_year"] / MONTHS_PER_YEAR
+        reclaim = arrays["stock"] * reclaim_share / MONTHS_PER_YEAR
         dump_max = self.params["dump_propensity_max"]
         installation = firms["sector"].isin(INSTALLATION_SECTORS).to_numpy()
         propensity_cap = np.where(installation, dump_max["installation"], dump_max["msme"])
