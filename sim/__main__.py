@@ -8,14 +8,17 @@ import sys
 from pathlib import Path
 
 import hydra
+from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import ChoiceSweep, OverrideType
 from hydra.errors import HydraException
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from sim.config import register_configs, schema_keys
 from sim.errors import ConfigError, InvariantError, SimInputError
 from sim.results import check_writable, run_to_folder
+from sim.sweep import run_job
 
 log = logging.getLogger("sim")
 register_configs()
@@ -26,6 +29,12 @@ CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"
 
 @hydra.main(version_base="1.3", config_path="../configs", config_name="config")
 def _hydra_main(cfg: DictConfig) -> None:
+    hydra_cfg = HydraConfig.get()
+    if hydra_cfg.mode == RunMode.MULTIRUN:
+        # a failed run is reported by Hydra at the end of its batch; the others go on
+        folder, skipped = run_job(cfg, list(hydra_cfg.overrides.task))
+        log.info("%s %s", "complete already, skipped:" if skipped else "results written to", folder)
+        return
     try:
         folder = run_to_folder(cfg)
     except (SimInputError, InvariantError) as exc:

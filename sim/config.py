@@ -18,6 +18,10 @@ class OutputConfig:
     root: str = "results"
     #: write the per-step shipment table (flows.parquet)
     write_flows: bool = True
+    #: multirun (``-m``): runs go to ``<root>/sweeps/<sweep_name>/<the run's overrides>/``
+    sweep_name: str = "sweep"
+    #: multirun: skip runs whose complete results are already there (same config), redo the rest
+    resume: bool = True
 
 
 @dataclass

@@ -1,20 +1,23 @@
 """Run a configured simulation and write its results atomically.
 
 A run's folder ``<root>/<run_name>/`` appears only when complete: everything is written into
-a hidden sibling ``.<run_name>.incomplete-<pid>/`` first and renamed into place at the end.
+a hidden sibling ``.<run_name>.incomplete-<host>-<pid>/`` first and renamed into place at the end.
 A run killed midway leaves only that ``.incomplete`` folder, never a folder that looks done.
 """
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
 import platform
 import shutil
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 
@@ -88,14 +91,35 @@ def check_writable(folder: str | Path, key: str = "output.root") -> None:
         raise ConfigError(key, f"cannot write results under {path}: {existing} is not writable")
 
 
+def _staging_prefix(target: Path) -> str:
+    return f".{target.name}.incomplete-{socket.gethostname()}-"
+
+
+def _remove_stale_staging(target: Path) -> None:
+    """Remove the staging folders of ``target`` left by killed runs on this host (on a shared
+    file system, another host's are left alone: their process may still be running)."""
+    prefix = _staging_prefix(target)
+    for path in target.parent.glob(f"{glob.escape(prefix)}*"):
+        pid = path.name[len(prefix):]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except PermissionError:
+            pass  # alive, owned by someone else
+
+
 def _staging_folder(target: Path) -> Path:
-    """A fresh hidden ``.<name>.incomplete-<pid>`` folder next to ``target``."""
+    """A fresh hidden ``.<name>.incomplete-<host>-<pid>`` folder next to ``target``."""
     check_writable(target.parent)
     if target.exists() and not target.is_dir():
         raise ConfigError("run_name", f"cannot write results to {target}: a file of that name is in the way")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        staging = target.parent / f".{target.name}.incomplete-{os.getpid()}"
+        _remove_stale_staging(target)
+        staging = target.parent / f"{_staging_prefix(target)}{os.getpid()}"
         if staging.exists():
             shutil.rmtree(staging)
         staging.mkdir()
@@ -129,9 +153,10 @@ def _publish(staging: Path, target: Path) -> None:
     _sync(target.parent)
 
 
-def run_to_folder(config, folder: str | Path | None = None) -> Path:
+def run_to_folder(config, folder: str | Path | None = None, overrides: Sequence[str] = ()) -> Path:
     """Simulate ``config`` and write kpis.parquet, flows.parquet, investments.parquet,
     config.yaml and manifest.json into ``folder`` (default ``<output.root>/<run_name>``).
+    ``overrides``, the run's settings within a sweep, are recorded in the manifest.
 
     On any error (bad input, a broken invariant, an interrupt) nothing is left behind; a run
     killed outright leaves only its hidden ``.incomplete`` folder. An earlier complete run of
@@ -163,6 +188,7 @@ def run_to_folder(config, folder: str | Path | None = None) -> Path:
             "git_revision": git_revision(),
             "packages": package_versions(),
             "command": " ".join(sys.argv),
+            "overrides": list(overrides),
             "wall_time_s": round(elapsed, 3),
             "warnings": model.warnings,
             "files": written + [COMPLETE_MARKER],
