@@ -96,11 +96,12 @@ class WB6Model(mesa.Model):
         self.firms = self._firm_arrays()
         #: what the run should be read with (written to the manifest)
         self.warnings: list[str] = []
-        unconnected = self.network.unconnected_sites(np.unique(self.firms.node))
+        firm_sites = np.unique(self.firms.node)
+        unconnected = self.network.unconnected_sites(firm_sites)
         if unconnected:
             # a legitimate what-if (no transport links), but in real data usually a missing link
-            self._warn(f"{self.region.folder / 'links.csv'}: {len(unconnected)} firm site(s) not linked to the "
-                       f"main network trade only on site: {unconnected[:10]}")
+            self._warn(f"{self.region.folder / 'links.csv'}: {len(unconnected)} of {len(firm_sites)} firm sites are "
+                       f"cut off from the rest of the network; their firms trade only on site: {unconnected[:10]}")
         self.regulators = [Regulator(self, e, row) for e, row in enumerate(self.region.economies.itertuples())]
         for e, regulator in enumerate(self.regulators):
             regulator.set_status_matrix(self.status_possible[BY_PRODUCT, e], self.status_possible[EOW, e])
