@@ -17,7 +17,7 @@ from omegaconf import DictConfig
 
 from sim.config import register_configs, schema_keys
 from sim.errors import ConfigError, InvariantError, SimInputError
-from sim.results import check_writable, run_to_folder
+from sim.results import STOP, check_writable, run_to_folder
 from sim.sweep import run_job
 
 log = logging.getLogger("sim")
@@ -101,8 +101,7 @@ def _check_group_choice(group: str, override) -> None:
 
 
 def _terminate(signum, frame) -> None:
-    # turn SIGTERM into an exception so that the run cleans up its unfinished results
-    raise SystemExit(128 + signum)
+    STOP.set()  # the run stops at the end of the month and cleans up its unfinished results
 
 
 def main() -> None:

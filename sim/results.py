@@ -13,9 +13,11 @@ import json
 import os
 import platform
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from importlib import metadata
@@ -29,6 +31,11 @@ from sim.model import WB6Model, as_config
 
 PACKAGES = ("mesa", "numpy", "numba", "pandas", "pyarrow", "networkx", "hydra-core", "omegaconf", "scipy")
 COMPLETE_MARKER = "manifest.json"
+#: set when the process is asked to terminate (SIGTERM, see sim.__main__): a run then stops at
+#: the end of its month and removes its unfinished folder. Raising from the signal handler
+#: instead could land inside a Numba kernel and surface as an unrelated SystemError.
+STOP = threading.Event()
+TERMINATED_EXIT_CODE = 128 + signal.SIGTERM
 
 
 def git_revision() -> str:
@@ -168,7 +175,10 @@ def run_to_folder(config, folder: str | Path | None = None, overrides: Sequence[
     try:
         started = time.perf_counter()
         model = WB6Model(cfg)
-        model.run()
+        while model.running:
+            if STOP.is_set():
+                raise SystemExit(TERMINATED_EXIT_CODE)
+            model.step()
         elapsed = time.perf_counter() - started
 
         model.kpis.frame().to_parquet(staging / "kpis.parquet", index=False)

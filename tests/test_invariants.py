@@ -8,30 +8,23 @@ budget; a run whose books are broken on purpose stops with an error that says wh
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.config import SimConfig
 from sim.errors import InvariantError
 from sim.model import WB6Model
+from sim.policies import REGISTRY
 from sim.results import run_to_folder
 from sim.synthetic import synthetic_scenario
 
-POLICY_CONFIGS = Path(__file__).resolve().parents[1] / "configs" / "policies"
-
 
 def all_policies(start_month: int = 0) -> dict:
-    """Every pilot in configs/policies/, each with its configured parameters."""
-    policies = {}
-    for path in sorted(POLICY_CONFIGS.glob("*.yaml")):
-        for name, params in yaml.safe_load(path.read_text(encoding="utf-8")).items():
-            policies[name] = {**params, "start_month": start_month}
-    return policies
+    """Every registered pilot, with its configured defaults (configs/policies/)."""
+    return {name: {"start_month": start_month} for name in REGISTRY}
 
 
 def test_invariants_are_checked_by_default():
@@ -137,7 +130,7 @@ def lose_derisking_money(model):
 
 
 EPR = {"epr": {"start_month": 0, "fee_eur_t": 20.0}}
-DERISK = {"de_risking": all_policies()["de_risking"]}
+DERISK = {"de_risking": {"start_month": 0}}
 
 #: (id, policies, damage, expected messages)
 DAMAGE = [
