@@ -42,6 +42,8 @@ class SimConfig:
     parameters: dict[str, Any] = field(default_factory=dict)
     #: policy pilots switched on, by registered name, each with its parameters
     policies: dict[str, Any] = field(default_factory=dict)
+    #: roadmap phase whose pilot bundle this run uses, or ``roadmap`` for all (set by ``phase=``; empty: none)
+    phase: str = ""
     #: check mass balance and other invariants every step (fail loudly if one breaks)
     check_invariants: bool = True
     output: OutputConfig = field(default_factory=OutputConfig)

@@ -20,7 +20,7 @@ class Project:
     def npv(self, terms: "FinancingTerms") -> float:
         r, n = terms.rate, self.lifetime_years
         annuity = n if r <= 0 else (1.0 - (1.0 + r) ** -n) / r
-        return -(self.capex_eur - terms.grant_eur) + self.annual_margin_eur * annuity
+        return -(self.capex_eur + terms.safeguards_eur - terms.grant_eur) + self.annual_margin_eur * annuity
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class FinancingTerms:
     grant_eur: float = 0.0       # capital grant
     guarantee_eur: float = 0.0   # public guarantee on the loan
     concessional_eur: float = 0.0  # public concessional lending
+    safeguards_eur: float = 0.0  # extra capex the financier's conditions require (ESG safeguards)
 
     @property
     def public_eur(self) -> float:

@@ -24,7 +24,7 @@ class Market:
         self.origin_nodes = np.unique(firms.node[sellers]).astype(np.int64)
         self.origin_row = np.full(model.network.n_nodes, -1, dtype=np.int64)
         self.origin_row[self.origin_nodes] = np.arange(len(self.origin_nodes))
-        self.cost = self.first_crossing = self.n_crossings = None
+        self.cost = self.first_crossing = self.n_crossings = self._route_cost = None
         self._cost_key = None
         self.shipments: list[tuple] = []
         self.flows: MonthFlows | None = None
@@ -40,13 +40,14 @@ class Market:
         surcharge[WASTE] += params["domestic_waste_permit_cost_eur_t"]
         road = params["transport_eur_tkm_road"] * model.transport_cost_multiplier
         rail = params["transport_eur_tkm_rail"] * model.transport_cost_multiplier
-        key = (np.round(crossing_cost, 6).tobytes(), surcharge.tobytes(), road, rail)
-        if key == self._cost_key:
-            return
-        self._cost_key = key
-        self.cost, self.first_crossing, self.n_crossings = model.network.delivered_costs(
-            self.origin_nodes, road, rail, crossing_cost, surcharge
-        )
+        key = (np.round(crossing_cost, 6).tobytes(), road, rail)
+        if key != self._cost_key:
+            self._cost_key = key
+            self._route_cost, self.first_crossing, self.n_crossings = model.network.delivered_costs(
+                self.origin_nodes, road, rail, crossing_cost, np.zeros(len(STATUSES))
+            )
+        # a class surcharge (handling, permits, search) adds the same to every route: no re-routing
+        self.cost = self._route_cost + surcharge[:, None, None]
 
     # ---- the month -----------------------------------------------------------------
     def open_month(self) -> None:

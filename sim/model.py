@@ -120,7 +120,7 @@ class WB6Model(mesa.Model):
         self.investments: list[dict] = []
         self.plants_under_way: list[tuple[int, Project]] = []
         self.backlog_by_material_open = np.zeros(self.n_materials)
-        self.policies = build_policies(dict(cfg.policies))
+        self.policies = build_policies(dict(cfg.policies), self)
         self.active_policies: list = []
 
     # ---- construction helpers -------------------------------------------------------
@@ -294,10 +294,11 @@ class WB6Model(mesa.Model):
         # the plant operates once permitted and built
         permit = "permitting_extraction_months" if project.kind == "remining" else "permitting_recycling_months"
         self.plants_under_way.append((self.month + int(self.params[permit]), project))
+        capex = project.capex_eur + terms.safeguards_eur
         self.investments.append({
-            "step": self.month, "firm": firm.firm_id, "kind": project.kind, "capex_eur": project.capex_eur,
+            "step": self.month, "firm": firm.firm_id, "kind": project.kind, "capex_eur": capex,
             "public_eur": terms.public_eur, "grant_eur": terms.grant_eur,
-            "private_eur": project.capex_eur - terms.grant_eur, "crm_output": project.crm_output,
+            "private_eur": capex - terms.grant_eur - terms.concessional_eur, "crm_output": project.crm_output,
         })
 
     def commission_plants(self) -> None:

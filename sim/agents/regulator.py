@@ -21,6 +21,8 @@ class Regulator(mesa.Agent):
         self.dumping_fine_eur_t = float(row.dumping_fine_eur_t)
         self.enforcement_probability = float(row.enforcement_probability)
         self.lab_capacity_per_month = float(row.lab_capacity_per_month)
+        #: months from an application to the decision (tests, dossier review)
+        self.decision_months = float(model.params["status_application_months"])
         self.hurdle_rate = float(row.hurdle_rate)
         #: status the economy can grant, per material (WASTE where it can grant none)
         self.grantable_status = np.full(model.n_materials, WASTE, dtype=np.int64)
@@ -46,7 +48,7 @@ class Regulator(mesa.Agent):
         """Test what the laboratories can this month; register the approved streams."""
         self.certificates_this_month = 0
         self._lab_budget = min(self._lab_budget + self.lab_capacity_per_month, max(self.lab_capacity_per_month, 1.0))
-        min_months = self.model.params["status_application_months"]
+        min_months = self.decision_months
         while self.queue and self._lab_budget >= 1.0:
             firm, material, filed = self.queue[0]
             if self.model.month - filed < min_months:

@@ -4,14 +4,26 @@ A pilot subclasses :class:`Policy`, declares its parameters as a dataclass ``Par
 overrides ``apply`` (once, in its start month, before the agents act) and/or ``on_step``
 (every month from then on). Register it with ``@register("name")``; a config entry
 ``policies.<name>: {start_month: ..., <params>}`` switches it on.
+
+Default values live in one place, the pilot's Hydra config ``configs/policies/<name>.yaml``
+(each with its source or assumption); a config that names a pilot but leaves parameters out
+gets those defaults, whether it comes from Hydra or from Python.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import typing
+from functools import cache
+from pathlib import Path
 from typing import Any, ClassVar
 
+import yaml
+
 from sim.errors import ConfigError
+
+#: the Hydra config tree (configs/ at the repository root)
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
 
 REGISTRY: dict[str, type["Policy"]] = {}
 
@@ -25,10 +37,15 @@ def register(name: str):
     return decorate
 
 
-@dataclasses.dataclass
+def param(unit: str, maximum: float | None = None):
+    """A pilot parameter: its unit (shown in errors and docs) and, for shares, an upper bound."""
+    return dataclasses.field(metadata={"unit": unit, "max": maximum})
+
+
+@dataclasses.dataclass(kw_only=True)
 class PolicyParams:
     #: month (0-based) from which the pilot acts
-    start_month: int = 0
+    start_month: int = param("month")
 
 
 class Policy:
@@ -42,37 +59,114 @@ class Policy:
     def start_month(self) -> int:
         return self.params.start_month
 
+    def check(self, model) -> None:
+        """Fail at build time on names the scenario does not have (economies, materials...)."""
+
     def apply(self, model) -> None:
         """Act once, when the start month comes."""
 
     def on_step(self, model) -> None:
         """Act every month from the start month on (after ``apply``)."""
 
+    @property
+    def where(self) -> str:
+        return f"policies.{self.name}"
+
+
+# ---- helpers pilots share ---------------------------------------------------------------
+def economies(model, codes: list[str], where: str) -> list[int]:
+    """Indices of the named economies."""
+    unknown = [c for c in codes if c not in model.economy_index]
+    if unknown:
+        raise ConfigError(where, f"unknown economy {unknown[0]!r}", choices=model.economy_codes)
+    return [model.economy_index[c] for c in codes]
+
+
+def wb6_economies(model, codes: list[str], where: str) -> list[int]:
+    """Indices of the named economies; an empty list means every WB6 economy of the scenario."""
+    if not codes:
+        return [int(e) for e in range(model.n_economies) if model.is_wb6[e]]
+    return economies(model, codes, where)
+
+
+def materials(model, names: list[str], where: str) -> list[int]:
+    """Indices of the named materials."""
+    unknown = [m for m in names if m not in model.material_index]
+    if unknown:
+        raise ConfigError(where, f"unknown material {unknown[0]!r}", choices=model.material_ids)
+    return [model.material_index[m] for m in names]
+
+
+def ramp(model, start_month: int, months: int) -> float:
+    """Share of a phased-in change reached this month: 1/months after the first month, 1 at the end."""
+    if months <= 0:
+        return 1.0
+    return min(1.0, (model.month - start_month + 1) / months)
+
+
+# ---- building pilots from configuration ---------------------------------------------------
+@cache
+def default_params(name: str) -> dict[str, Any]:
+    """The pilot's defaults from ``configs/policies/<name>.yaml``."""
+    path = CONFIG_DIR / "policies" / f"{name}.yaml"
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise ConfigError(str(path), f"cannot read the defaults of pilot {name!r}: {exc.strerror or exc}") from exc
+    if not isinstance(loaded.get(name), dict):
+        raise ConfigError(str(path), f"must hold a mapping under the key {name!r}")
+    return loaded[name]
+
+
+def check_value(where: str, value, kind, maximum):
+    origin = typing.get_origin(kind) or kind
+    if origin is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(where, f"must be true or false, got {value!r}")
+        return value
+    if origin in (int, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(where, f"must be a number, got {value!r}")
+        if origin is int and not float(value).is_integer():
+            raise ConfigError(where, f"must be a whole number, got {value!r}")
+        if value < 0:
+            raise ConfigError(where, f"must be >= 0, got {value!r}")
+        if maximum is not None and value > maximum:
+            raise ConfigError(where, f"must be <= {maximum}, got {value!r}")
+        return origin(value)
+    if origin is list:
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(where, f"must be a list of names, got {value!r}")
+        return list(value)
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(where, f"must be a mapping, got {value!r}")
+        return dict(value)
+    return value
+
 
 def make_params(cls: type[Policy], raw: dict[str, Any], where: str):
-    """Typed parameters from a config mapping; unknown keys and wrong types are errors."""
-    valid = {f.name: f for f in dataclasses.fields(cls.Params)}
-    unknown = set(raw) - set(valid)
+    """Typed parameters from a config mapping over the pilot's defaults; unknown keys,
+    missing keys and values of the wrong type or range are errors."""
+    fields = {f.name: f for f in dataclasses.fields(cls.Params)}
+    unknown = set(raw) - set(fields)
     if unknown:
-        raise ConfigError(f"{where}.{sorted(unknown)[0]}", "unknown parameter", choices=valid)
-    values = {}
-    for key, value in raw.items():
-        default = getattr(cls.Params(), key)
-        if isinstance(default, bool) and not isinstance(value, bool):
-            raise ConfigError(f"{where}.{key}", f"must be true or false, got {value!r}")
-        if isinstance(default, (int, float)) and not isinstance(default, bool):
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ConfigError(f"{where}.{key}", f"must be a number, got {value!r}")
-            if isinstance(default, int) and not isinstance(value, int):
-                raise ConfigError(f"{where}.{key}", f"must be a whole number, got {value!r}")
-            if value < 0:
-                raise ConfigError(f"{where}.{key}", f"must be >= 0, got {value!r}")
-        values[key] = list(value) if isinstance(value, (list, tuple)) else value
+        raise ConfigError(f"{where}.{sorted(unknown)[0]}", "unknown parameter", choices=fields)
+    merged = {**default_params(cls.name), **raw}
+    missing = set(fields) - set(merged)
+    if missing:
+        raise ConfigError(f"{where}.{sorted(missing)[0]}", f"missing (add it to configs/policies/{cls.name}.yaml)")
+    hints = typing.get_type_hints(cls.Params)
+    values = {
+        key: check_value(f"{where}.{key}", merged[key], hints[key], field.metadata.get("max"))
+        for key, field in fields.items()
+    }
     return cls.Params(**values)
 
 
-def build_policies(config: dict[str, Any]) -> list[Policy]:
-    """Instantiate the pilots named in ``config`` (name -> parameters), in name order."""
+def build_policies(config: dict[str, Any], model=None) -> list[Policy]:
+    """Instantiate the pilots named in ``config`` (name -> parameters), in name order; with a
+    model, also check the names they refer to against its scenario."""
     policies = []
     for name in sorted(config):
         if name not in REGISTRY:
@@ -81,5 +175,8 @@ def build_policies(config: dict[str, Any]) -> list[Policy]:
         if not isinstance(raw, dict):
             raise ConfigError(f"policies.{name}", f"needs a mapping of parameters, got {raw!r}")
         cls = REGISTRY[name]
-        policies.append(cls(make_params(cls, dict(raw), f"policies.{name}")))
+        policy = cls(make_params(cls, dict(raw), f"policies.{name}"))
+        if model is not None:
+            policy.check(model)
+        policies.append(policy)
     return policies

@@ -1,0 +1,35 @@
+"""Digital industrial-symbiosis platform (see :class:`sim.agents.platform.Platform`): cheaper
+partner search as firms list on it, and outreach that spreads awareness of exchanges.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.agents.platform import Platform
+from sim.policies.base import Policy, PolicyParams, param, register
+
+
+@dataclass(kw_only=True)
+class SymbiosisPlatformParams(PolicyParams):
+    #: search cost when every firm is listed
+    search_cost_eur_t: float = param("EUR per tonne traded")
+    #: awareness firms can reach with the platform's outreach (never lowered)
+    awareness_ceiling: float = param("index in [0, 1]", 1.0)
+    #: awareness growth with campaigns and facilitators (never lowered)
+    awareness_growth_per_month: float = param("share of the gap per month", 1.0)
+    #: months until the platform reaches full reach
+    ramp_months: int = param("months")
+
+
+@register("symbiosis_platform")
+class SymbiosisPlatform(Policy):
+    Params = SymbiosisPlatformParams
+
+    def apply(self, model) -> None:
+        p = self.params
+        self.platform = Platform(model, p.search_cost_eur_t, p.awareness_ceiling, p.awareness_growth_per_month,
+                                 p.ramp_months)
+
+    def on_step(self, model) -> None:
+        self.platform.step()

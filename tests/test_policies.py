@@ -1,0 +1,272 @@
+"""Policy pilots act through the agents, in the intended direction, and only from their start month.
+
+Each direction test runs the real WB6 scenario (or a small synthetic one) with and without one
+pilot, same seed, and compares KPIs; the pilot's other parameters are its configured defaults.
+"""
+
+import dataclasses
+import re
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from hydra import compose, initialize_config_dir
+
+from sim.config import register_configs
+from sim.errors import ConfigError
+from sim.model import WB6Model
+from sim.policies import REGISTRY
+from sim.policies.base import CONFIG_DIR, default_params
+from sim.synthetic import synthetic_scenario
+from sim.world import EOW, WASTE
+
+ROOT = Path(__file__).resolve().parents[1]
+#: months of the direction tests (one shared baseline)
+MONTHS = 48
+PHASES = ("low_hanging_fruits", "short_term", "medium_term", "long_term")
+
+
+@cache
+def run(months: int, policies: tuple = (), parameters: tuple = (), seed: int = 7) -> pd.DataFrame:
+    """KPIs of a real-scenario run; ``policies`` as ((name, ((param, value), ...)), ...)."""
+    model = WB6Model({"months": months, "seed": seed, "parameters": dict(parameters),
+                      "policies": {name: dict(params) for name, params in policies}})
+    model.run()
+    return model.kpis.frame().set_index("step")
+
+
+def pilot(name: str, **params) -> tuple:
+    """One pilot with some parameters, as a hashable key for ``run``."""
+    frozen = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
+    return ((name, tuple(sorted(frozen.items()))),)
+
+
+# ---- direction of each mechanism --------------------------------------------------------
+def test_harmonised_eow_moves_cross_border_trade_from_waste_to_eow_status():
+    base, eow = run(MONTHS), run(MONTHS, pilot("harmonised_eow"))
+    assert base["cross_border_wb6_eow_t"].sum() == 0.0  # no recognition across WB6 borders today
+    assert eow["cross_border_wb6_eow_t"].sum() > 1000.0
+    assert eow["customs_waste_filings"].sum() < base["customs_waste_filings"].sum()
+    assert eow["eow_registered"].iloc[-1] > base["eow_registered"].iloc[-1]
+    # without recognition only materials under EU-wide criteria (steel scrap, glass...) keep their status abroad
+    national = run(MONTHS, pilot("harmonised_eow", mutual_recognition=False))
+    assert national["cross_border_wb6_eow_t"].sum() < eow["cross_border_wb6_eow_t"].sum()
+
+
+def test_harmonised_eow_on_a_synthetic_region():
+    region = synthetic_scenario(300, seed=3, n_economies=3)
+    results = {}
+    for name, policies in (("base", {}), ("eow", {"harmonised_eow": {}})):
+        model = WB6Model({"months": 24, "seed": 1, "policies": policies}, region=region)
+        model.run()
+        results[name] = model.kpis.frame()
+    assert results["eow"]["cross_border_wb6_eow_t"].sum() > results["base"]["cross_border_wb6_eow_t"].sum()
+    assert results["eow"]["customs_waste_filings"].sum() < results["base"]["customs_waste_filings"].sum()
+
+
+def test_recognised_status_travels_as_eow_and_unrecognised_as_waste():
+    model = WB6Model({"months": 2, "policies": {"harmonised_eow": {"start_month": 1}}})
+    plastics, al, rs = model.material_index["plastics"], model.economy_index["AL"], model.economy_index["RS"]
+    assert model.shipment_class_matrix(plastics)[EOW, rs, al] == WASTE
+    model.run()
+    assert model.shipment_class_matrix(plastics)[EOW, rs, al] == EOW
+    assert model.regulators[al].grantable_status[plastics] == EOW
+
+
+def test_epr_raises_collection_of_its_stream_within_its_fund():
+    base, epr = run(MONTHS), run(MONTHS, pilot("epr", streams=["plastics"]))
+    assert epr["collection_rate_plastics"].iloc[-1] > base["collection_rate_plastics"].iloc[-1] + 0.1
+    assert epr["collection_rate_plastics"].iloc[-1] <= 0.4 + 1e-9  # the target
+    assert epr["collection_rate_paper"].iloc[-1] == pytest.approx(base["collection_rate_paper"].iloc[-1])
+    assert epr["epr_fees_eur"].sum() > 0.0
+    # with no fee the PRO has no money to collect more than informal collectors do
+    broke = run(MONTHS, pilot("epr", streams=["plastics"], fee_eur_t=0.0))
+    assert broke["collection_rate_plastics"].iloc[-1] == pytest.approx(base["collection_rate_plastics"].iloc[-1])
+
+
+def test_epr_overrides_per_stream_and_economy():
+    model = WB6Model({"months": 1, "policies": {"epr": {
+        "by_stream": {"paper": {"target_rate": 0.6}}, "by_economy": {"RS": {"fee_eur_t": 99.0}}}}})
+    model.run()
+    pros = {(model.economy_codes[p.economy], model.material_ids[p.material]): p for p in model.pros}
+    assert pros["AL", "paper"].target_rate == 0.6 and pros["AL", "plastics"].target_rate == 0.4
+    assert pros["RS", "plastics"].fee_eur_t == 99.0 and pros["AL", "plastics"].fee_eur_t == 60.0
+
+
+#: makes the Gornje Polje III tailings project (copper, a CRM) lose money at the Kosovo hurdle rate
+MARGINAL_REMINING = (("remining_capex_eur_per_t_yr", 70.0),)
+
+
+def test_de_risking_raises_investment():
+    base, derisk = run(MONTHS, (), MARGINAL_REMINING), run(MONTHS, pilot("de_risking"), MARGINAL_REMINING)
+    assert derisk["investments_count"].iloc[-1] > base["investments_count"].iloc[-1]
+    assert 0.0 < derisk["public_funds_eur"].iloc[-1] <= 200e6  # within the envelope
+    assert derisk["private_mobilised_eur"].iloc[-1] > base["private_mobilised_eur"].iloc[-1]
+    # the ESG condition's safeguards cost the firm: dear ones deter some projects
+    dear = run(MONTHS, pilot("de_risking", esg_safeguards_share=0.6), MARGINAL_REMINING)
+    assert dear["investments_count"].iloc[-1] < derisk["investments_count"].iloc[-1]
+
+
+def test_de_risking_of_re_mining_raises_secondary_crm_output():
+    # a short permitting time lets the plant decided in month 47 produce within the run
+    parameters = MARGINAL_REMINING + (("permitting_extraction_months", 3),)
+    derisk = pilot("de_risking", project_kinds=["remining"])
+    base, supported = run(60, (), parameters, seed=42), run(60, derisk, parameters, seed=42)
+    assert supported["investments_count"].iloc[-1] > base["investments_count"].iloc[-1]
+    assert supported["secondary_crm_recovered_t"].sum() > base["secondary_crm_recovered_t"].sum()
+
+
+def test_customs_streamlining_lowers_border_delay():
+    base, fast = run(MONTHS), run(MONTHS, pilot("customs_streamlining"))
+    crossing = (base["cross_border_wb6_t"] > 0) & (fast["cross_border_wb6_t"] > 0)
+    assert crossing.sum() > 12
+    assert fast.loc[crossing, "customs_delay_days"].mean() < base.loc[crossing, "customs_delay_days"].mean()
+
+
+def test_customs_streamlining_spares_eu_borders_unless_asked():
+    model = WB6Model({"months": 1, "policies": {"customs_streamlining": {}}})
+    model.run()
+    wb6 = {c for c, w in zip(model.economy_codes, model.is_wb6) if w}
+    for post in model.customs:
+        if set(post.economies) <= wb6:
+            assert post.delay_days[WASTE] == 10.0
+        else:
+            assert post.delay_days[WASTE] == model.params["border_delay_days"]["waste"]
+
+
+def test_symbiosis_platform_brings_more_firms_into_exchanges():
+    base, platform = run(MONTHS), run(MONTHS, pilot("symbiosis_platform"))
+    assert platform["participating_firms"].iloc[-1] > base["participating_firms"].iloc[-1]
+    assert platform["exchange_volume_t"].iloc[-12:].sum() > base["exchange_volume_t"].iloc[-12:].sum()
+
+
+def test_lab_network_speeds_up_status_decisions():
+    base, labs = run(MONTHS, pilot("harmonised_eow")), run(MONTHS, pilot("harmonised_eow") + pilot("lab_network"))
+    assert labs["eow_registered"].sum() > base["eow_registered"].sum()
+    assert labs["status_applications_pending"].sum() < base["status_applications_pending"].sum()
+
+
+def test_landfill_tax_with_enforcement_lowers_disposal_and_dumping():
+    base, fee = run(MONTHS), run(MONTHS, pilot("landfill_fee"))
+    disposed = lambda k: k["landfilled_t"].iloc[-12:].sum() + k["dumped_t"].iloc[-12:].sum()  # noqa: E731
+    assert disposed(fee) < disposed(base)
+    assert fee["dumped_t"].iloc[-12:].sum() < base["dumped_t"].iloc[-12:].sum()
+    assert fee["secondary_used_t"].iloc[-12:].sum() > base["secondary_used_t"].iloc[-12:].sum()
+
+
+def test_landfill_tax_without_enforcement_pushes_waste_into_dumping():
+    base = run(MONTHS)
+    tax_only = run(MONTHS, pilot("landfill_fee", dumping_fine_eur_t=0.0, enforcement_probability=0.0))
+    assert tax_only["dumped_t"].iloc[-12:].sum() > base["dumped_t"].iloc[-12:].sum()
+    assert tax_only["landfilled_t"].iloc[-12:].sum() < base["landfilled_t"].iloc[-12:].sum()
+
+
+def test_green_procurement_raises_uptake_of_its_materials():
+    base, gpp = run(MONTHS), run(MONTHS, pilot("green_procurement"))
+    assert gpp["secondary_used_t"].iloc[-12:].sum() > base["secondary_used_t"].iloc[-12:].sum()
+    model = WB6Model({"months": 1, "policies": {"green_procurement": {"materials": ["fly_ash"]}}})
+    fly_ash = model.material_index["fly_ash"]
+    before = model.willingness_to_pay(np.array([0]), fly_ash)[0]
+    model.run()
+    assert model.willingness_to_pay(np.array([0]), fly_ash)[0] > before
+
+
+# ---- timing ----------------------------------------------------------------------------
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_a_pilot_changes_nothing_before_its_start_month(name):
+    start, extra = 6, {"de_risking": MARGINAL_REMINING}.get(name, ())
+    base, late = run(30, (), extra), run(30, pilot(name, start_month=start), extra)
+    pd.testing.assert_frame_equal(late.loc[: start - 1], base.loc[: start - 1], check_dtype=False)
+    assert not late.loc[start:].equals(base.loc[start:]), f"{name} had no effect after month {start}"
+
+
+# ---- configuration ---------------------------------------------------------------------
+def compose_config(*overrides):
+    register_configs()
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        return compose(config_name="config", overrides=list(overrides))
+
+
+def test_every_pilot_has_a_config_matching_its_parameters():
+    on_disk = {p.stem for p in (CONFIG_DIR / "policies").glob("*.yaml")}
+    assert on_disk == set(REGISTRY)
+    for name, cls in REGISTRY.items():
+        assert set(default_params(name)) == {f.name for f in dataclasses.fields(cls.Params)}, name
+
+
+def test_every_pilot_default_has_a_source_or_an_assumption():
+    for path in (CONFIG_DIR / "policies").glob("*.yaml"):
+        comments = []
+        for line in path.read_text(encoding="utf-8").splitlines()[1:]:
+            if line.strip().startswith("#"):
+                comments.append(line)
+            elif re.match(r"^  [a-z_]+:", line):  # a parameter of the pilot
+                assert any(re.search(r"# (source|assumption):", c) for c in comments), f"{path.name}: {line.strip()}"
+                comments = []
+            elif not line.startswith("   "):
+                comments = []
+
+
+def test_phases_start_when_the_seed_roadmap_says():
+    starts = yaml.safe_load((ROOT / "sim/data/parameters.yaml").read_text())["roadmap_phase_start_months"]["value"]
+    for phase in PHASES:
+        config = compose_config(f"phase={phase}")
+        assert config.phase == phase and config.run_name == phase
+        assert config.policies, phase
+        for name, params in config.policies.items():
+            assert params.start_month >= starts[phase], (phase, name)
+
+
+def test_the_roadmap_schedules_every_pilot_once():
+    bundles = {phase: set(compose_config(f"phase={phase}").policies) for phase in PHASES}
+    everything = [name for bundle in bundles.values() for name in bundle]
+    assert sorted(everything) == sorted(REGISTRY)
+    roadmap = compose_config("phase=roadmap")
+    assert set(roadmap.policies) == set(REGISTRY) and roadmap.phase == "roadmap"
+    assert compose_config("phase=baseline").policies == {}
+    assert compose_config().policies == {}
+
+
+def test_pilots_compose_on_the_command_line():
+    config = compose_config("policies=[harmonised_eow,epr]", "policies.epr.fee_eur_t=40")
+    assert set(config.policies) == {"harmonised_eow", "epr"}
+    assert config.policies.epr.fee_eur_t == 40 and config.policies.epr.target_rate == 0.4
+    WB6Model(config)  # builds
+
+
+@pytest.mark.parametrize("policies, where", [
+    ({"carbon_tax": {}}, "policies.carbon_tax"),
+    ({"epr": {"fee": 3}}, "policies.epr.fee"),
+    ({"epr": {"target_rate": 1.5}}, "policies.epr.target_rate"),
+    ({"epr": {"streams": ["plastic"]}}, "policies.epr.streams"),
+    ({"epr": {"by_stream": {"paper": {"target": 0.5}}}}, "policies.epr.by_stream.paper.target"),
+    ({"harmonised_eow": {"economies": ["SRB"]}}, "policies.harmonised_eow.economies"),
+    ({"de_risking": {"grant_share": 0.8, "concessional_share": 0.5}}, "policies.de_risking.grant_share"),
+    ({"de_risking": {"project_kinds": ["smelter"]}}, "policies.de_risking.project_kinds"),
+    ({"landfill_fee": {"ramp_months": 2.5}}, "policies.landfill_fee.ramp_months"),
+])
+def test_bad_pilot_config_is_a_clear_error(policies, where):
+    with pytest.raises(ConfigError, match="valid choices|must be") as err:
+        WB6Model({"months": 1, "policies": policies})
+    assert err.value.where == where
+
+
+def test_cli_lists_the_phases_for_an_unknown_one(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "sim", "phase=mid_term", f"output.root={tmp_path}"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert "medium_term" in done.stderr and "short_term" in done.stderr
+
+
+def test_readme_documents_every_pilot_parameter():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Policy pilots (for analysts)"):]
+    for name, cls in REGISTRY.items():
+        assert f"`{name}`" in section, name
+        for field in dataclasses.fields(cls.Params):
+            assert f"`{field.name}`" in section, (name, field.name)
