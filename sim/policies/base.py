@@ -13,6 +13,7 @@ gets those defaults, whether it comes from Hydra or from Python.
 from __future__ import annotations
 
 import dataclasses
+import math
 import typing
 from functools import cache
 from pathlib import Path
@@ -129,8 +130,8 @@ def check_value(where: str, value, kind, maximum):
             raise ConfigError(where, f"must be a number, got {value!r}")
         if origin is int and not float(value).is_integer():
             raise ConfigError(where, f"must be a whole number, got {value!r}")
-        if value < 0:
-            raise ConfigError(where, f"must be >= 0, got {value!r}")
+        if not 0 <= value < math.inf:  # NaN fails too
+            raise ConfigError(where, f"must be a finite number >= 0, got {value!r}")
         if maximum is not None and value > maximum:
             raise ConfigError(where, f"must be <= {maximum}, got {value!r}")
         return origin(value)
