@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.kernels import all_pairs_shortest, clear_market, ledger_residuals, path_crossings, split_disposal
+from sim.kernels import market as market_kernel
 from tests import reference
 
 
@@ -65,38 +66,69 @@ def test_path_crossings_counts_crossings_on_a_line():
     assert count[0, 0] == 0 and first[0, 0] == -1
 
 
-@settings(max_examples=60, deadline=None)
-@given(n_s=st.integers(0, 12), n_b=st.integers(0, 12), seed=st.integers(0, 2**31))
-def test_market_matches_reference(n_s, n_b, seed):
-    rng = np.random.default_rng(seed)
-    n_nodes, n_econ = 6, 3
-    supply = np.round(rng.uniform(0, 100, n_s), 1)
+def random_market(rng, n_s, n_b, n_nodes=6, n_econ=3, supply_scale=1.0):
+    """Inputs of ``clear_market`` drawn at random (some sellers and buyers empty, one pair unreachable)."""
+    supply = np.round(rng.uniform(0, 100, n_s), 1) * supply_scale
     supply[rng.random(n_s) < 0.2] = 0.0
-    origin = rng.integers(0, n_nodes, n_s)
-    outside = rng.uniform(0, 20, n_s)
-    status = rng.integers(0, 3, n_s)
-    s_econ = rng.integers(0, n_econ, n_s)
-    quality = rng.uniform(0, 1, n_s)
     capacity = np.round(rng.uniform(0, 100, n_b), 1)
-    node = rng.integers(0, n_nodes, n_b)
-    wtp = rng.uniform(0, 40, n_b)
-    b_econ = rng.integers(0, n_econ, n_b)
-    min_q = rng.uniform(0, 0.6, n_b)
-    class_of = rng.integers(0, 3, (3, n_econ, n_econ))
     cost = np.round(rng.uniform(0, 50, (3, n_nodes, n_nodes)), 2)
     cost[0, 0, 1] = np.inf  # an unreachable pair never trades
-    got = clear_market(supply, origin, outside, status, s_econ, quality, capacity, node, wtp, b_econ, min_q,
-                       class_of, cost)
-    expected = reference.clear_market(supply, origin, outside, status, s_econ, quality, capacity, node, wtp,
-                                      b_econ, min_q, class_of, cost)
+    return (supply, rng.integers(0, n_nodes, n_s), rng.uniform(0, 20, n_s), rng.integers(0, 3, n_s),
+            rng.integers(0, n_econ, n_s), rng.uniform(0, 1, n_s), capacity, rng.integers(0, n_nodes, n_b),
+            rng.uniform(0, 40, n_b), rng.integers(0, n_econ, n_b), rng.uniform(0, 0.6, n_b),
+            rng.integers(0, 3, (3, n_econ, n_econ)), cost)
+
+
+def assert_same_trades(got, expected, supply, capacity, exact=False):
     assert len(got[0]) == len(expected)
     for k, (s, b, t, cls, c, gain) in enumerate(expected):
         assert (got[0][k], got[1][k], got[3][k]) == (s, b, cls)
-        assert got[2][k] == pytest.approx(t) and got[4][k] == pytest.approx(c) and got[5][k] == pytest.approx(gain)
+        if exact:
+            assert (got[2][k], got[4][k], got[5][k]) == (t, c, gain)
+        else:
+            assert got[2][k] == pytest.approx(t) and got[4][k] == pytest.approx(c) and got[5][k] == pytest.approx(gain)
     # nobody sells more than offered or buys more than capacity
-    sold = np.bincount(got[0], weights=got[2], minlength=n_s)
-    bought = np.bincount(got[1], weights=got[2], minlength=n_b)
+    sold = np.bincount(got[0], weights=got[2], minlength=len(supply))
+    bought = np.bincount(got[1], weights=got[2], minlength=len(capacity))
     assert (sold <= supply + 1e-9).all() and (bought <= capacity + 1e-9).all()
+
+
+# short lists force the re-scans; the supply scale decides which side owns the lists
+@settings(max_examples=60, deadline=None)
+@given(n_s=st.integers(0, 30), n_b=st.integers(0, 30), seed=st.integers(0, 2**31),
+       supply_scale=st.sampled_from([0.3, 1.0, 3.0]), list_length=st.sampled_from([1, 2, 16]))
+def test_market_matches_reference(n_s, n_b, seed, supply_scale, list_length):
+    args = random_market(np.random.default_rng(seed), n_s, n_b, supply_scale=supply_scale)
+    got = clear_market(*args, list_length)
+    assert_same_trades(got, reference.clear_market(*args), args[0], args[6])
+
+
+@settings(max_examples=60, deadline=None)
+@given(n_s=st.integers(0, 25), n_b=st.integers(0, 25), seed=st.integers(0, 2**31),
+       list_length=st.sampled_from([1, 3, 16]))
+def test_market_ties_follow_seller_major_order(n_s, n_b, seed, list_length):
+    """Small integers make many pairs tie on surplus: the order must still be the reference's, to the bit."""
+    rng = np.random.default_rng(seed)
+    n_nodes, n_econ = 4, 2
+    args = (rng.integers(0, 5, n_s) * rng.choice([1.0, 3.0]), rng.integers(0, n_nodes, n_s),
+            rng.integers(0, 3, n_s).astype(float), rng.integers(0, 3, n_s), rng.integers(0, n_econ, n_s),
+            rng.integers(0, 3, n_s) / 2, rng.integers(0, 5, n_b).astype(float), rng.integers(0, n_nodes, n_b),
+            rng.integers(0, 4, n_b).astype(float), rng.integers(0, n_econ, n_b), rng.integers(0, 3, n_b) / 2,
+            rng.integers(0, 3, (3, n_econ, n_econ)), rng.integers(0, 5, (3, n_nodes, n_nodes)).astype(float))
+    got = clear_market(*args, list_length)
+    assert_same_trades(got, reference.clear_market(*args), args[0], args[6], exact=True)
+
+
+@pytest.mark.parametrize("supply_scale", [0.5, 2.0])
+def test_market_matches_reference_when_built_in_parallel(supply_scale):
+    """Enough (group, column) blocks that the first lists are built by several threads."""
+    n_nodes = 1000
+    args = random_market(np.random.default_rng(7), 600, 600, n_nodes=n_nodes, supply_scale=supply_scale)
+    n_groups = len(np.unique(np.c_[args[1], args[3], args[4]][args[0] > 0], axis=0))
+    n_cols = len(np.unique(np.c_[args[7], args[9]][args[6] > 0], axis=0))
+    assert n_groups * n_cols >= market_kernel.PARALLEL_BLOCKS
+    got = clear_market(*args)
+    assert_same_trades(got, reference.clear_market(*args), args[0], args[6])
 
 
 @settings(max_examples=30, deadline=None)

@@ -1,7 +1,206 @@
-"""Market clearing for one material: offers meet bids, greedy by surplus per tonne."""
+"""Market clearing for one material: offers meet bids, greedy by surplus per tonne.
+
+The rule is simple (serve the pair with the largest surplus per tonne first, ties in
+seller-major order); the work is in not listing all seller x buyer pairs. Sellers that share
+an origin node, legal status and economy (a *group*) face the same delivered cost to every
+buyer at the same node and economy (a *column*), so the cost and an upper bound on the surplus
+are taken once per (group, column) block and blocks that cannot trade are skipped whole. Each
+firm on the scarce side (the *owner* side) lists its best few partners; a heap merges these
+lists in the global order, and an owner whose list runs out while it still has tonnes
+re-scans the partners that are left. The trades are exactly the greedy's.
+"""
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
+
+#: partners each owner lists between re-scans (speed only: any value >= 1 gives the same trades)
+LIST_LENGTH = 16
+#: blocks (groups x columns) from which the first lists are built in parallel: below, starting
+#: the threads costs more than it saves (and a lot more on a busy machine)
+PARALLEL_BLOCKS = 200_000
+#: pieces the parallel work is cut into (many, so that threads finish together)
+PARALLEL_CHUNKS = 64
+
+
+@njit(cache=True)
+def _group(keys, active):
+    """Active indices ordered by key (stable), the start of each run of equal keys, and each
+    index's run and position (-1 if inactive)."""
+    members = np.flatnonzero(active)
+    members = members[np.argsort(keys[members], kind="mergesort")]
+    n = members.shape[0]
+    starts = np.empty(n + 1, dtype=np.int64)
+    run_of = np.full(keys.shape[0], -1, dtype=np.int64)
+    position = np.full(keys.shape[0], -1, dtype=np.int64)
+    n_runs = 0
+    for i in range(n):
+        if i == 0 or keys[members[i]] != keys[members[i - 1]]:
+            starts[n_runs] = i
+            n_runs += 1
+        run_of[members[i]] = n_runs - 1
+        position[members[i]] = i
+    starts[n_runs] = n
+    return members, starts[: n_runs + 1].copy(), run_of, position
+
+
+@njit(cache=True)
+def _before(neg_a, partner_a, neg_b, partner_b):
+    """True if list key a = (negative gain, partner) is served before key b."""
+    return neg_a < neg_b or (neg_a == neg_b and partner_a < partner_b)
+
+
+@njit(cache=True)
+def _insert(owner, neg, partner, lists, k):
+    """Put a candidate in the owner's list (sorted, at most k long) if it ranks."""
+    _, _, list_neg, list_partner, list_len = lists
+    n = list_len[owner]
+    if n == k:
+        if not _before(neg, partner, list_neg[owner, k - 1], list_partner[owner, k - 1]):
+            return
+        n -= 1
+    i = n
+    while i > 0 and _before(neg, partner, list_neg[owner, i - 1], list_partner[owner, i - 1]):
+        list_neg[owner, i] = list_neg[owner, i - 1]
+        list_partner[owner, i] = list_partner[owner, i - 1]
+        i -= 1
+    list_neg[owner, i] = neg
+    list_partner[owner, i] = partner
+    list_len[owner] = n + 1
+
+
+@njit(cache=True)
+def _fill_block_costs(cost, g_lo, g_hi, by_seller, groups, cols, shipment_class_of, delivered_cost):
+    """Delivered cost of the blocks of groups g_lo..g_hi, laid out [owner block, partner block]
+    so that an owner reads its row in order; inf where the block's bounds show that no pair in
+    it can trade (no seller good enough for the strictest buyer's grade, or no positive gain)."""
+    _, _, group_origin, group_status, group_economy, group_outside, group_quality = groups
+    _, _, col_node, col_economy, col_wtp, col_min_quality = cols
+    n_cols = col_node.shape[0]
+    tile = 64  # transposed writes stay in cache tile by tile
+    for c_lo in range(0, n_cols, tile):
+        for g in range(g_lo, g_hi):
+            row = delivered_cost[:, group_origin[g]]
+            for c in range(c_lo, min(c_lo + tile, n_cols)):
+                block = np.inf
+                if group_quality[g] >= col_min_quality[c]:
+                    block = row[shipment_class_of[group_status[g], group_economy[g], col_economy[c]], col_node[c]]
+                    if not col_wtp[c] + group_outside[g] - block > 0.0:
+                        block = np.inf
+                if by_seller:
+                    cost[g, c] = block
+                else:
+                    cost[c, g] = block
+
+
+@njit(cache=True, parallel=True)
+def _fill_block_costs_parallel(cost, n_chunks, by_seller, groups, cols, shipment_class_of, delivered_cost):
+    n_groups = groups[2].shape[0]
+    for i in prange(n_chunks):
+        _fill_block_costs(cost, i * n_groups // n_chunks, (i + 1) * n_groups // n_chunks, by_seller, groups, cols,
+                          shipment_class_of, delivered_cost)
+
+
+@njit(cache=True)
+def _ranks(owner_ids, best_neg, lists, k):
+    """False if every owner among ``owner_ids`` has a full list of pairs better than
+    ``best_neg`` (the best a block can offer)."""
+    _, _, list_neg, _, list_len = lists
+    for o in owner_ids:
+        if list_len[o] < k or list_neg[o, k - 1] >= best_neg:
+            return True
+    return False
+
+
+@njit(cache=True)
+def _scan_block(seller_ids, buyer_ids, cost, by_seller, sellers, buyers, lists, k):
+    """Offer the tradeable pairs of a block to their owners' lists: the buyer accepts the
+    quality, the gain is positive, both have tonnes left, and the pair comes after the
+    owner's floor (the last pair it served from an earlier list)."""
+    seller_outside, seller_quality, supply_left = sellers
+    buyer_wtp, buyer_min_quality, capacity_left = buyers
+    floor_neg, floor_partner, _, _, _ = lists
+    for s in seller_ids:
+        if supply_left[s] <= 0.0:
+            continue
+        for b in buyer_ids:
+            if capacity_left[b] <= 0.0 or seller_quality[s] < buyer_min_quality[b]:
+                continue
+            gain = buyer_wtp[b] + seller_outside[s] - cost
+            if not gain > 0.0:
+                continue
+            owner, partner = (s, b) if by_seller else (b, s)
+            if _before(floor_neg[owner], floor_partner[owner], -gain, partner):
+                _insert(owner, -gain, partner, lists, k)
+
+
+@njit(cache=True)
+def _scan_row(owner_block, owner_ids, by_seller, block_cost, partner_live, groups, cols, sellers, buyers,
+              lists, k):
+    """Offer the owners ``owner_ids`` (of one owner block) the pairs of every open block in their row."""
+    group_start, seller_members, group_outside = groups[0], groups[1], groups[5]
+    col_start, buyer_members, col_wtp = cols[0], cols[1], cols[4]
+    row = block_cost[owner_block]
+    for partner_block in range(row.shape[0]):
+        cost = row[partner_block]
+        if cost == np.inf or partner_live[partner_block] == 0:
+            continue
+        g, c = (owner_block, partner_block) if by_seller else (partner_block, owner_block)
+        if not _ranks(owner_ids, -(col_wtp[c] + group_outside[g] - cost), lists, k):
+            continue
+        if by_seller:
+            _scan_block(owner_ids, buyer_members[col_start[c]:col_start[c + 1]], cost, by_seller,
+                        sellers, buyers, lists, k)
+        else:
+            _scan_block(seller_members[group_start[g]:group_start[g + 1]], owner_ids, cost, by_seller,
+                        sellers, buyers, lists, k)
+
+
+@njit(cache=True)
+def _first_lists(lo, hi, owner_start, owner_members, by_seller, block_cost, partner_live, groups, cols, sellers,
+                 buyers, lists, k):
+    """The first lists of the owners in owner blocks lo..hi."""
+    for owner_block in range(lo, hi):
+        _scan_row(owner_block, owner_members[owner_start[owner_block]:owner_start[owner_block + 1]], by_seller,
+                  block_cost, partner_live, groups, cols, sellers, buyers, lists, k)
+
+
+@njit(cache=True, parallel=True)
+def _first_lists_parallel(n_chunks, owner_start, owner_members, by_seller, block_cost, partner_live, groups, cols,
+                          sellers, buyers, lists, k):
+    """Each thread fills the lists of its own owners."""
+    n_blocks = owner_start.shape[0] - 1
+    for i in prange(n_chunks):
+        _first_lists(i * n_blocks // n_chunks, (i + 1) * n_blocks // n_chunks, owner_start, owner_members, by_seller,
+                     block_cost, partner_live, groups, cols, sellers, buyers, lists, k)
+
+
+@njit(cache=True)
+def _heap_before(a, b, head, list_neg, list_partner, by_seller):
+    """Global order of two owners' current pairs: gain, then seller, then buyer."""
+    neg_a, neg_b = list_neg[a, head[a]], list_neg[b, head[b]]
+    if neg_a != neg_b:
+        return neg_a < neg_b
+    pa, pb = list_partner[a, head[a]], list_partner[b, head[b]]
+    if by_seller:
+        return a < b  # owners are distinct, so their pairs differ in the seller
+    return pa < pb or (pa == pb and a < b)
+
+
+@njit(cache=True)
+def _sift_down(heap, size, i, head, list_neg, list_partner, by_seller):
+    item = heap[i]
+    while True:
+        child = 2 * i + 1
+        if child >= size:
+            break
+        if child + 1 < size and _heap_before(heap[child + 1], heap[child], head, list_neg, list_partner, by_seller):
+            child += 1
+        if _heap_before(heap[child], item, head, list_neg, list_partner, by_seller):
+            heap[i] = heap[child]
+            i = child
+        else:
+            break
+    heap[i] = item
 
 
 @njit(cache=True)
@@ -19,6 +218,7 @@ def clear_market(
     buyer_min_quality,
     shipment_class_of,
     delivered_cost,
+    list_length=LIST_LENGTH,
 ):
     """Match offers of one material to bids, best surplus per tonne first.
 
@@ -48,6 +248,7 @@ def clear_market(
                                    shipment class of a (status, origin, destination) triple.
     delivered_cost : float64[n_classes, n_origins, n_nodes]
                                    EUR/t to move one tonne, border costs included.
+    list_length : int              partners listed per owner between re-scans (speed only).
 
     Returns
     -------
@@ -57,74 +258,125 @@ def clear_market(
     unit_cost : float64[K]         delivered cost, EUR/t.
     unit_surplus : float64[K]      surplus, EUR/t.
     """
-    n_sellers = supply.shape[0]
-    n_buyers = capacity.shape[0]
-    n_pairs = 0
-    for s in range(n_sellers):
-        if supply[s] <= 0.0:
-            continue
-        for b in range(n_buyers):
-            if capacity[b] <= 0.0 or seller_quality[s] < buyer_min_quality[b]:
-                continue
-            cls = shipment_class_of[seller_status[s], seller_economy[s], buyer_economy[b]]
-            gain = buyer_wtp[b] + seller_outside[s] - delivered_cost[cls, seller_origin[s], buyer_node[b]]
-            if gain > 0.0:
-                n_pairs += 1
+    n_sellers, n_buyers = supply.shape[0], capacity.shape[0]
+    n_status, n_econ = shipment_class_of.shape[0], shipment_class_of.shape[1]
+    k = max(list_length, 1)
+    supply_left = supply.copy()
+    capacity_left = capacity.copy()
 
-    pair_seller = np.empty(n_pairs, dtype=np.int64)
-    pair_buyer = np.empty(n_pairs, dtype=np.int64)
-    pair_class = np.empty(n_pairs, dtype=np.int64)
-    pair_cost = np.empty(n_pairs, dtype=np.float64)
-    neg_gain = np.empty(n_pairs, dtype=np.float64)
-    k = 0
-    for s in range(n_sellers):
-        if supply[s] <= 0.0:
-            continue
-        for b in range(n_buyers):
-            if capacity[b] <= 0.0 or seller_quality[s] < buyer_min_quality[b]:
-                continue
-            cls = shipment_class_of[seller_status[s], seller_economy[s], buyer_economy[b]]
-            cost = delivered_cost[cls, seller_origin[s], buyer_node[b]]
-            gain = buyer_wtp[b] + seller_outside[s] - cost
-            if gain > 0.0:
-                pair_seller[k] = s
-                pair_buyer[k] = b
-                pair_class[k] = cls
-                pair_cost[k] = cost
-                neg_gain[k] = -gain
-                k += 1
+    # sellers by (origin, status, economy), buyers by (node, economy): a block shares one cost
+    seller_members, group_start, seller_group, seller_pos = _group(
+        (seller_origin * n_status + seller_status) * n_econ + seller_economy, supply > 0.0)
+    buyer_members, col_start, buyer_col, buyer_pos = _group(buyer_node * n_econ + buyer_economy, capacity > 0.0)
+    n_groups, n_cols = group_start.shape[0] - 1, col_start.shape[0] - 1
+    first = seller_members[group_start[:-1]]
+    group_outside = np.full(n_groups, -np.inf)
+    group_quality = np.full(n_groups, -np.inf)
+    for s in seller_members:
+        g = seller_group[s]
+        group_outside[g] = max(group_outside[g], seller_outside[s])
+        group_quality[g] = max(group_quality[g], seller_quality[s])
+    groups = (group_start, seller_members, seller_origin[first], seller_status[first], seller_economy[first],
+              group_outside, group_quality)
+    first = buyer_members[col_start[:-1]]
+    col_wtp = np.full(n_cols, -np.inf)
+    col_min_quality = np.full(n_cols, np.inf)
+    for b in buyer_members:
+        c = buyer_col[b]
+        col_wtp[c] = max(col_wtp[c], buyer_wtp[b])
+        col_min_quality[c] = min(col_min_quality[c], buyer_min_quality[b])
+    cols = (col_start, buyer_members, buyer_node[first], buyer_economy[first], col_wtp, col_min_quality)
+    sellers = (seller_outside, seller_quality, supply_left)
+    buyers = (buyer_wtp, buyer_min_quality, capacity_left)
 
-    order = np.argsort(neg_gain, kind="mergesort")
-    remaining_supply = supply.copy()
-    remaining_capacity = capacity.copy()
-    out_seller = np.empty(n_pairs, dtype=np.int64)
-    out_buyer = np.empty(n_pairs, dtype=np.int64)
-    out_tonnes = np.empty(n_pairs, dtype=np.float64)
-    out_class = np.empty(n_pairs, dtype=np.int64)
-    out_cost = np.empty(n_pairs, dtype=np.float64)
-    out_surplus = np.empty(n_pairs, dtype=np.float64)
+    # the scarce side owns the lists: the partners under them rarely run out
+    by_seller = supply_left.sum() <= capacity_left.sum()
+    if by_seller:
+        n_owners, owner_left, partner_left = n_sellers, supply_left, capacity_left
+        owner_start, owner_members, owner_block, owner_pos = group_start, seller_members, seller_group, seller_pos
+        partner_start, partner_block = col_start, buyer_col
+    else:
+        n_owners, owner_left, partner_left = n_buyers, capacity_left, supply_left
+        owner_start, owner_members, owner_block, owner_pos = col_start, buyer_members, buyer_col, buyer_pos
+        partner_start, partner_block = group_start, seller_group
+    partner_live = np.diff(partner_start)
+    list_neg = np.empty((n_owners, k), dtype=np.float64)
+    list_partner = np.empty((n_owners, k), dtype=np.int64)
+    list_len = np.zeros(n_owners, dtype=np.int64)
+    floor_neg = np.full(n_owners, -np.inf)
+    floor_partner = np.full(n_owners, -1, dtype=np.int64)
+    lists = (floor_neg, floor_partner, list_neg, list_partner, list_len)
+    block_cost = np.empty((n_groups, n_cols) if by_seller else (n_cols, n_groups), dtype=np.float64)
+    n_owner_blocks = owner_start.shape[0] - 1
+    if n_groups * n_cols < PARALLEL_BLOCKS:
+        _fill_block_costs(block_cost, 0, n_groups, by_seller, groups, cols, shipment_class_of, delivered_cost)
+        _first_lists(0, n_owner_blocks, owner_start, owner_members, by_seller, block_cost, partner_live, groups, cols,
+                     sellers, buyers, lists, k)
+    else:
+        _fill_block_costs_parallel(block_cost, PARALLEL_CHUNKS, by_seller, groups, cols, shipment_class_of,
+                                   delivered_cost)
+        _first_lists_parallel(PARALLEL_CHUNKS, owner_start, owner_members, by_seller, block_cost, partner_live, groups,
+                              cols, sellers, buyers, lists, k)
+
+    head = np.zeros(n_owners, dtype=np.int64)
+    heap = np.flatnonzero(list_len > 0)
+    size = heap.shape[0]
+    for i in range(size // 2 - 1, -1, -1):
+        _sift_down(heap, size, i, head, list_neg, list_partner, by_seller)
+    partners_left = int((partner_left > 0.0).sum())
+
+    n_max = n_sellers + n_buyers  # each trade empties a seller or a buyer
+    out_seller = np.empty(n_max, dtype=np.int64)
+    out_buyer = np.empty(n_max, dtype=np.int64)
+    out_tonnes = np.empty(n_max, dtype=np.float64)
+    out_class = np.empty(n_max, dtype=np.int64)
+    out_cost = np.empty(n_max, dtype=np.float64)
+    out_surplus = np.empty(n_max, dtype=np.float64)
     n_out = 0
-    for i in range(n_pairs):
-        p = order[i]
-        s = pair_seller[p]
-        b = pair_buyer[p]
-        t = min(remaining_supply[s], remaining_capacity[b])
-        if t <= 0.0:
-            continue
-        remaining_supply[s] -= t
-        remaining_capacity[b] -= t
-        out_seller[n_out] = s
-        out_buyer[n_out] = b
-        out_tonnes[n_out] = t
-        out_class[n_out] = pair_class[p]
-        out_cost[n_out] = pair_cost[p]
-        out_surplus[n_out] = -neg_gain[p]
-        n_out += 1
+    while size > 0 and partners_left > 0:
+        o = heap[0]
+        neg, partner = list_neg[o, head[o]], list_partner[o, head[o]]
+        s, b = (o, partner) if by_seller else (partner, o)
+        t = min(supply_left[s], capacity_left[b])
+        if t > 0.0:
+            supply_left[s] -= t
+            capacity_left[b] -= t
+            cls = shipment_class_of[seller_status[s], seller_economy[s], buyer_economy[b]]
+            out_seller[n_out] = s
+            out_buyer[n_out] = b
+            out_tonnes[n_out] = t
+            out_class[n_out] = cls
+            out_cost[n_out] = delivered_cost[cls, seller_origin[s], buyer_node[b]]
+            out_surplus[n_out] = -neg
+            n_out += 1
+            if partner_left[partner] <= 0.0:
+                partners_left -= 1
+                partner_live[partner_block[partner]] -= 1
+        spent = owner_left[o] <= 0.0
+        if not spent:
+            # the partner is spent: next in the owner's list, or a new list when it runs out
+            head[o] += 1
+            if head[o] == list_len[o]:
+                if list_len[o] < k:
+                    spent = True  # the list held every partner left
+                else:
+                    floor_neg[o], floor_partner[o] = neg, partner
+                    list_len[o] = 0
+                    head[o] = 0
+                    i = owner_pos[o]
+                    _scan_row(owner_block[o], owner_members[i:i + 1], by_seller, block_cost, partner_live, groups,
+                              cols, sellers, buyers, lists, k)
+                    spent = list_len[o] == 0
+        if spent:
+            size -= 1
+            heap[0] = heap[size]
+        if size > 0:
+            _sift_down(heap, size, 0, head, list_neg, list_partner, by_seller)
     return (
-        out_seller[:n_out],
-        out_buyer[:n_out],
-        out_tonnes[:n_out],
-        out_class[:n_out],
-        out_cost[:n_out],
-        out_surplus[:n_out],
+        out_seller[:n_out].copy(),
+        out_buyer[:n_out].copy(),
+        out_tonnes[:n_out].copy(),
+        out_class[:n_out].copy(),
+        out_cost[:n_out].copy(),
+        out_surplus[:n_out].copy(),
     )
