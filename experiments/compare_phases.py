@@ -2,6 +2,7 @@
 several seeds, on the real WB6 scenario.
 
     .venv/bin/python experiments/compare_phases.py [--seeds 10] [--months 120] [--out results/phase_comparison]
+                                                   [--from-runs]
 
 One Hydra multirun of the command line (``python -m sim -m phase=baseline,...,roadmap
 seed=range(1,N+1)``, basic launcher) writes every run under ``<out>/runs/``; then the KPIs are
@@ -141,11 +142,14 @@ def comparison_table(figures: pd.DataFrame) -> pd.DataFrame:
 
 
 def fmt(x: float) -> str:
+    """Three significant digits; thousands separated; float dust shown as 0."""
     if not np.isfinite(x):
         return "n/a"
-    if x != 0 and (abs(x) >= 1e5 or abs(x) < 1e-2):
-        return f"{x:.3g}"
-    return f"{x:,.2f}" if abs(x) < 100 else f"{x:,.0f}"
+    if abs(x) < 1e-9:
+        return "0"
+    if 1e3 <= abs(x) < 1e6:
+        return f"{x:,.0f}"
+    return f"{x:.3g}"
 
 
 def markdown(table: pd.DataFrame, seeds: int, months: int) -> str:
@@ -223,12 +227,15 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=10, help="seeds 1..N per variant (default 10)")
     parser.add_argument("--months", type=int, default=120, help="months per run (default 120)")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "phase_comparison", help="output folder")
+    parser.add_argument("--from-runs", action="store_true",
+                        help="compare the runs already under <out>/runs instead of running the sweep again")
     args = parser.parse_args()
     if args.seeds < 2 or args.months < 13:
         parser.error("need --seeds >= 2 (for a spread) and --months >= 13 (for a last year)")
     out = args.out.resolve()
     runs = out / "runs"
-    sweep(runs, args.seeds, args.months)
+    if not args.from_runs:
+        sweep(runs, args.seeds, args.months)
     kpis = load_runs(runs, args.seeds, args.months)
     table = comparison_table(end_of_horizon(kpis))
     out.mkdir(parents=True, exist_ok=True)

@@ -256,11 +256,13 @@ def test_bad_pilot_config_is_a_clear_error(policies, where):
     assert err.value.where == where
 
 
-def test_cli_lists_the_phases_for_an_unknown_one(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "sim", "phase=mid_term", f"output.root={tmp_path}"],
+@pytest.mark.parametrize("choice, listed", [("phase=mid_term", "medium_term"),
+                                            ("policies=[epr,carbon_tax]", "harmonised_eow")])
+def test_cli_lists_the_choices_for_an_unknown_phase_or_pilot(tmp_path, choice, listed):
+    done = subprocess.run([sys.executable, "-m", "sim", choice, f"output.root={tmp_path}"],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode != 0
-    assert "medium_term" in done.stderr and "short_term" in done.stderr
+    assert listed in done.stderr
 
 
 def test_readme_documents_every_pilot_parameter():
@@ -270,3 +272,19 @@ def test_readme_documents_every_pilot_parameter():
         assert f"`{name}`" in section, name
         for field in dataclasses.fields(cls.Params):
             assert f"`{field.name}`" in section, (name, field.name)
+
+
+@pytest.mark.slow
+def test_phase_comparison_writes_its_table_and_figures(tmp_path):
+    done = subprocess.run([sys.executable, "experiments/compare_phases.py", "--seeds", "2", "--months", "14",
+                           "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert {"kpi_comparison.csv", "kpi_comparison.md", "kpi_timeseries.png", "kpi_deltas.png"} <= {
+        p.name for p in tmp_path.iterdir()}
+    table = pd.read_csv(tmp_path / "kpi_comparison.csv").set_index(["variant", "kpi"])
+    assert set(table.index.get_level_values("variant")) == {
+        "baseline", "low_hanging_fruits", "short_term", "medium_term", "long_term", "roadmap"}
+    assert (table.loc["baseline", "delta_mean"] == 0.0).all()
+    # EPR starts in month 12 of the short term: collection has begun to rise by month 14
+    assert table.loc[("short_term", "collection_rate_plastics"), "delta_mean"] > 0.0
+    assert table.loc[("long_term", "collection_rate_plastics"), "delta_mean"] == 0.0

@@ -165,9 +165,9 @@ def make_params(cls: type[Policy], raw: dict[str, Any], where: str):
     return cls.Params(**values)
 
 
-def build_policies(config: dict[str, Any], model=None) -> list[Policy]:
-    """Instantiate the pilots named in ``config`` (name -> parameters), in name order; with a
-    model, also check the names they refer to against its scenario."""
+def build_policies(config: dict[str, Any], model) -> list[Policy]:
+    """Instantiate the pilots named in ``config`` (name -> parameters), in name order, and check
+    the names they refer to (economies, materials...) against the model's scenario."""
     policies = []
     for name in sorted(config):
         if name not in REGISTRY:
@@ -177,7 +177,6 @@ def build_policies(config: dict[str, Any], model=None) -> list[Policy]:
             raise ConfigError(f"policies.{name}", f"needs a mapping of parameters, got {raw!r}")
         cls = REGISTRY[name]
         policy = cls(make_params(cls, dict(raw), f"policies.{name}"))
-        if model is not None:
-            policy.check(model)
+        policy.check(model)
         policies.append(policy)
     return policies
