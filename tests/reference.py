@@ -28,6 +28,21 @@ def shortest_paths(n_nodes, edges, sources):
     return dist
 
 
+def path_crossings(pred, sources, is_crossing):
+    """Walk each path back from its target; the last crossing met is the one nearest the origin."""
+    first = [[-1] * len(pred[0]) for _ in sources]
+    count = [[0] * len(pred[0]) for _ in sources]
+    for s, origin in enumerate(sources):
+        for target in range(len(pred[0])):
+            v = target
+            while v != origin and v != -1:
+                if is_crossing[v] and v != target:
+                    count[s][target] += 1
+                    first[s][target] = v
+                v = pred[s][v]
+    return first, count
+
+
 def clear_market(supply, seller_origin, seller_outside, seller_status, seller_economy, seller_quality,
                  capacity, buyer_node, buyer_wtp, buyer_economy, buyer_min_quality,
                  shipment_class_of, delivered_cost):

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from sim.kernels import all_pairs_shortest, clear_market, ledger_residuals, path_crossings, split_disposal
 from sim.kernels import market as market_kernel
+from sim.kernels import routing as routing_kernel
 from tests import reference
 
 
@@ -46,6 +47,21 @@ def test_routing_matches_reference(n, extra, seed):
                 cost += min(w for a, b, w in directed if a == u and b == v)
                 v = u
             assert cost == pytest.approx(dist[s, t])
+
+
+@pytest.mark.parametrize("n, in_parallel", [(60, False), (400, True)])
+def test_routing_and_crossings_match_reference_on_larger_graphs(n, in_parallel):
+    rng = np.random.default_rng(n)
+    indptr, indices, weights, directed = random_graph(rng, n, 2 * n)
+    sources = np.arange(n, dtype=np.int64)
+    assert (n * n >= routing_kernel.PARALLEL_WORK) == in_parallel
+    dist, pred = all_pairs_shortest(indptr, indices, weights, sources)
+    np.testing.assert_allclose(dist, reference.shortest_paths(n, directed, list(range(n))), rtol=1e-12)
+    is_crossing = rng.random(n) < 0.2
+    first, count = path_crossings(pred, sources, is_crossing)
+    ref_first, ref_count = reference.path_crossings(pred, sources, is_crossing)
+    np.testing.assert_array_equal(first, ref_first)
+    np.testing.assert_array_equal(count, ref_count)
 
 
 def test_path_crossings_counts_crossings_on_a_line():
