@@ -28,7 +28,7 @@ from sim.app import PilotControl, Settings, _compose, humanise, kpi_cards, pilot
 from sim.model import WB6Model
 from sim.policies import REGISTRY
 from sim.policies.base import CONFIG_DIR
-from sim.viz import FlowRouter, MapView, png_data_uri, sparkline_svg
+from sim.viz import FlowRouter, MapView, draw_trends, png_data_uri, sparkline_svg
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "results" / "dashboard"
@@ -106,6 +106,7 @@ def test_kpi_panels_show_the_model_kpis_and_sparklines_cope_with_flat_series():
     for values in ([], [0.0, 0.0], [5.0]):
         assert sparkline_svg(values, 120).startswith("data:image/svg+xml;base64,")
     assert np.isfinite(cards["co2"].series).all()
+    assert png_data_uri(draw_trends(model.kpis.frame(), 12)).startswith("data:image/png;base64,")
 
 
 # ---- end to end in chromium ----------------------------------------------------------------
