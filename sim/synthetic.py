@@ -71,7 +71,7 @@ def synthetic_scenario(n_firms: int, n_materials: int = 15, seed: int = 0, firms
     site_economy = np.array([economies[i % len(economies)] for i in range(n_sites)])
     lat = np.empty(n_sites)
     lon = np.empty(n_sites)
-    for e in set(site_economy):
+    for e in sorted(set(site_economy)):
         sel = site_economy == e
         (la0, la1), (lo0, lo1) = extent.loc[e, "lat"], extent.loc[e, "lon"]
         lat[sel] = rng.uniform(la0 - 0.05, la1 + 0.05, sel.sum())
@@ -89,7 +89,7 @@ def synthetic_scenario(n_firms: int, n_materials: int = 15, seed: int = 0, firms
     all_lon = np.concatenate([lon, borders["lon"].to_numpy()])
     node_ids = site_ids + list(borders["crossing_id"])
     pairs = []
-    for e in set(site_economy):
+    for e in sorted(set(site_economy)):
         idx = np.flatnonzero(site_economy == e)
         pairs += _nearest(all_lat, all_lon, idx, idx, 3)
         # a chain through the economy keeps it connected
