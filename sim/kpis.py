@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.market import OUTCOMES, SHIPMENT_COLUMNS, Shipments, total
 from sim.world import STATUSES
 
 
@@ -12,30 +13,28 @@ class KpiRecorder:
     def __init__(self, model):
         self.model = model
         self.rows: list[dict] = []
-        self.shipment_rows: list[tuple] = []
+        self.shipment_log: list = []  # this month's Shipments, month by month
         self.crm_cumulative_t = 0.0
 
     def record(self) -> None:
         model, flows, firms = self.model, self.model.market.flows, self.model.firms
         shipments = model.market.shipments
-        self.shipment_rows.extend(shipments)
+        self.shipment_log.append(shipments)
         wb6 = model.is_wb6
         row: dict = {"step": model.month, "year": model.month // 12 + 1}
 
-        sent = [s for s in shipments if s[12] != "refused"]
-        row["exchanges_count"] = len(sent)
-        row["exchange_volume_t"] = sum(s[8] for s in sent)
-        row["exchange_value_eur"] = sum(s[10] for s in sent)
+        sent = shipments.sent
+        row["exchanges_count"] = int(sent.sum())
+        row["exchange_volume_t"] = total(shipments.tonnes[sent])
+        row["exchange_value_eur"] = total(shipments.value_eur[sent])
+        from_wb6 = sent & (shipments.from_economy != shipments.to_economy) & wb6[shipments.from_economy]
         for scope in ("wb6", "eu"):
+            picked = from_wb6 & (wb6[shipments.to_economy] if scope == "wb6" else ~wb6[shipments.to_economy])
+            name = "cross_border_wb6" if scope == "wb6" else "export_eu"
             for c, status in enumerate(STATUSES):
-                picked = [s for s in sent if s[4] != s[5] and wb6[s[4]]
-                          and (wb6[s[5]] if scope == "wb6" else not wb6[s[5]]) and s[7] == c]
-                name = "cross_border_wb6" if scope == "wb6" else "export_eu"
-                row[f"{name}_{status}_t"] = sum(s[8] for s in picked)
+                row[f"{name}_{status}_t"] = total(shipments.tonnes[picked & (shipments.shipment_class == c)])
             row[f"{name}_t"] = sum(row[f"{name}_{status}_t"] for status in STATUSES)
-            row[f"{name}_value_eur"] = sum(
-                s[10] for s in sent if s[4] != s[5] and wb6[s[4]] and (wb6[s[5]] if scope == "wb6" else not wb6[s[5]])
-            )
+            row[f"{name}_value_eur"] = total(shipments.value_eur[picked])
 
         in_wb6 = wb6[firms.economy]
         row["generated_t"] = float(flows.generated[in_wb6].sum())
@@ -95,10 +94,13 @@ class KpiRecorder:
         return pd.DataFrame(self.rows)
 
     def shipments_frame(self) -> pd.DataFrame:
-        from sim.market import SHIPMENT_COLUMNS
-
         model = self.model
-        frame = pd.DataFrame(self.shipment_rows, columns=list(SHIPMENT_COLUMNS))
+        log = Shipments.concat(self.shipment_log)
+        frame = pd.DataFrame({name: getattr(log, name).astype(np.float64 if getattr(log, name).dtype.kind == "f"
+                                                               else np.int64) for name in SHIPMENT_COLUMNS[:-1]})
+        frame["outcome"] = np.array(OUTCOMES, dtype=object)[log.outcome]
+        if not len(frame):
+            frame = frame.astype(object)
         ids = model.region.firms["firm_id"].to_numpy()
         crossings = np.append(model.region.borders["crossing_id"].to_numpy(), "")
         frame["material"] = pd.Categorical.from_codes(frame["material"].astype(int), model.material_ids) if len(frame) else frame["material"]

@@ -4,6 +4,9 @@ their capacity, the routing and clearing kernels match them, shipments are dispa
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import numpy as np
 
 from sim.kernels import clear_market, split_disposal
@@ -14,6 +17,58 @@ SHIPMENT_COLUMNS = (
     "step", "material", "seller", "buyer", "from_economy", "to_economy", "crossing",
     "shipment_class", "tonnes", "unit_cost_eur_t", "value_eur", "delay_days", "outcome",
 )
+OUTCOMES = ("delivered", "filed", "refused")
+DELIVERED, FILED, REFUSED = range(len(OUTCOMES))
+#: compact column types: a large region ships ~10^5 times a month
+SHIPMENT_DTYPES = (np.int32, np.int16, np.int32, np.int32, np.int16, np.int16, np.int16,
+                   np.int8, np.float64, np.float64, np.float64, np.float64, np.int8)
+
+
+def total(values: np.ndarray) -> float:
+    """Sum of many shipment figures, correctly rounded (whatever their order)."""
+    return math.fsum(values.tolist())
+
+
+@dataclass
+class Shipments:
+    """Shipments as columns named after ``SHIPMENT_COLUMNS``, in the order served; ``outcome``
+    holds codes into ``OUTCOMES``. Iterating gives one tuple per shipment, outcome spelt out."""
+
+    step: np.ndarray
+    material: np.ndarray
+    seller: np.ndarray
+    buyer: np.ndarray
+    from_economy: np.ndarray
+    to_economy: np.ndarray
+    crossing: np.ndarray
+    shipment_class: np.ndarray
+    tonnes: np.ndarray
+    unit_cost_eur_t: np.ndarray
+    value_eur: np.ndarray
+    delay_days: np.ndarray
+    outcome: np.ndarray
+
+    @classmethod
+    def of(cls, *columns) -> "Shipments":
+        return cls(*(np.asarray(c, dtype=t) for c, t in zip(columns, SHIPMENT_DTYPES)))
+
+    @classmethod
+    def concat(cls, parts: list["Shipments"]) -> "Shipments":
+        if not parts:
+            return cls.of(*([] for _ in SHIPMENT_COLUMNS))
+        return cls(*(np.concatenate([getattr(p, name) for p in parts]) for name in SHIPMENT_COLUMNS))
+
+    def __len__(self) -> int:
+        return len(self.tonnes)
+
+    def __iter__(self):
+        columns = [getattr(self, name).tolist() for name in SHIPMENT_COLUMNS[:-1]]
+        return zip(*columns, [OUTCOMES[o] for o in self.outcome.tolist()])
+
+    @property
+    def sent(self) -> np.ndarray:
+        """True for shipments that left the seller (not refused at the border)."""
+        return self.outcome != REFUSED
 
 
 class Market:
@@ -26,7 +81,7 @@ class Market:
         self.origin_row[self.origin_nodes] = np.arange(len(self.origin_nodes))
         self.cost = self.first_crossing = self.n_crossings = self._route_cost = None
         self._cost_key = None
-        self.shipments: list[tuple] = []
+        self.shipments = Shipments.concat([])
         self.flows: MonthFlows | None = None
 
     # ---- routing -------------------------------------------------------------------
@@ -54,7 +109,7 @@ class Market:
         firms = self.model.firms
         self.flows = MonthFlows.start(firms.stock)
         self.flows.generated[:] = firms.generation
-        self.shipments = []
+        self.shipments = Shipments.concat([])
         self.sold = np.zeros_like(firms.stock)
 
     def clear(self) -> None:
@@ -68,6 +123,7 @@ class Market:
         supply_all = gen_offer + stock_offer
         bid_all = firms.capacity * part[:, None]
         outside = model.disposal_cost_eur_t()
+        shipped: list[Shipments] = []
         for m in range(model.n_materials):
             sellers = np.flatnonzero(supply_all[:, m] > 0.0)
             buyers = np.flatnonzero(bid_all[:, m] > 0.0)
@@ -82,35 +138,39 @@ class Market:
                 firms.economy[buyers], firms.min_quality[buyers, m],
                 model.shipment_class_matrix(m), self.cost,
             )
-            for k in range(len(tonnes)):
-                self.dispatch(int(sellers[s_idx[k]]), int(buyers[b_idx[k]]), m, float(tonnes[k]),
-                              int(cls[k]), float(unit_cost[k]))
+            shipped.append(self.dispatch(m, sellers[s_idx], buyers[b_idx], tonnes, cls, unit_cost,
+                                         first_id=sum(len(part) for part in shipped)))
+        self.shipments = Shipments.concat(shipped)
 
-    def dispatch(self, seller: int, buyer: int, material: int, tonnes: float, shipment_class: int,
-                 unit_cost: float) -> None:
-        model, firms = self.model, self.model.firms
+    def dispatch(self, material: int, seller: np.ndarray, buyer: np.ndarray, tonnes: np.ndarray,
+                 shipment_class: np.ndarray, unit_cost: np.ndarray, first_id: int = 0) -> Shipments:
+        """Send one material's trades (arrays in the order served): domestic ones are delivered,
+        cross-border ones are filed, one by one, at the customs post of their first crossing
+        (waits and refusals depend on what was filed before)."""
+        model, firms, flows = self.model, self.model.firms, self.flows
         origin = self.origin_row[firms.node[seller]]
         dest = firms.node[buyer]
-        crossing = int(self.first_crossing[shipment_class, origin, dest])
-        shipment = len(self.shipments)
-        delay = 0.0
-        if crossing < 0:
-            outcome = "delivered"
-            self.deliver(shipment, buyer, material, tonnes)
-        else:
-            post = model.customs[crossing]
-            n_cross = int(self.n_crossings[shipment_class, origin, dest])
-            delay = n_cross * (post.delay_days[shipment_class] + post.inspection_rate * post.inspection_days)
-            delay += post.waiting_days()
-            outcome = "filed" if post.file(shipment, buyer, material, tonnes, shipment_class) else "refused"
-        if outcome != "refused":
-            self.flows.shipped[seller, material] += tonnes
-            self.sold[seller, material] += tonnes
-        value = tonnes * model.unit_value[material]
-        self.shipments.append((
-            model.month, material, seller, buyer, int(firms.economy[seller]), int(firms.economy[buyer]),
-            crossing, shipment_class, tonnes, unit_cost, value, delay, outcome,
-        ))
+        crossing = self.first_crossing[shipment_class, origin, dest]
+        delay = np.zeros(len(tonnes))
+        outcome = np.full(len(tonnes), DELIVERED)
+        home = crossing < 0
+        np.add.at(flows.received[:, material], buyer[home], tonnes[home])
+        for k in np.flatnonzero(~home).tolist():
+            post = model.customs[crossing[k]]
+            c = int(shipment_class[k])
+            n_cross = int(self.n_crossings[c, origin[k], dest[k]])
+            delay[k] = n_cross * (post.delay_days[c] + post.inspection_rate * post.inspection_days)
+            delay[k] += post.waiting_days()
+            filed = post.file(first_id + k, int(buyer[k]), material, float(tonnes[k]), c)
+            outcome[k] = FILED if filed else REFUSED
+        sent = outcome != REFUSED
+        np.add.at(flows.shipped[:, material], seller[sent], tonnes[sent])
+        np.add.at(self.sold[:, material], seller[sent], tonnes[sent])
+        return Shipments.of(
+            np.full(len(tonnes), model.month), np.full(len(tonnes), material), seller, buyer, firms.economy[seller],
+            firms.economy[buyer], crossing, shipment_class, tonnes, unit_cost, tonnes * model.unit_value[material],
+            delay, outcome,
+        )
 
     def deliver(self, shipment: int, buyer: int, material: int, tonnes: float) -> None:
         """Tonnes reach the buyer's gate (directly, or when customs clears them)."""
@@ -144,9 +204,9 @@ class Market:
 
     def shipment_delay_days(self) -> float:
         """Tonne-weighted border delay of this month's cross-border shipments, days."""
-        rows = [s for s in self.shipments if s[6] >= 0 and s[12] != "refused"]
-        tonnes = sum(r[8] for r in rows)
+        shipments = self.shipments
+        waited = (shipments.crossing >= 0) & shipments.sent
+        tonnes = total(shipments.tonnes[waited])
         if tonnes <= 0:
             return 0.0
-        return min(sum(r[8] * r[11] for r in rows) / tonnes, 10 * 365.0)
-
+        return min(total(shipments.tonnes[waited] * shipments.delay_days[waited]) / tonnes, 10 * 365.0)
