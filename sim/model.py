@@ -9,6 +9,7 @@ import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
 from sim.agents import PRO, Customs, Firm, Regulator
+from sim.agents.firm import plan_month
 from sim.config import SimConfig, schema_keys, unknown_key
 from sim.errors import ConfigError
 from sim.investment import FinancingTerms, Project
@@ -114,6 +115,8 @@ class WB6Model(mesa.Model):
         for i, row in enumerate(self.region.firms.itertuples()):
             Firm(self, i, row.firm_id, row.sector)
         self.firm_agents = self.agents_by_type[Firm]
+        #: firm row -> materials it files for registration this month (set by ``plan_month``)
+        self.firm_tasks: dict[int, list[int]] = {}
         self._remining_setup()
         self.market = Market(self)
         self.kpis = KpiRecorder(self)
@@ -257,10 +260,21 @@ class WB6Model(mesa.Model):
             cls[status][recognised] = status
         return cls
 
+    def _stock_columns(self) -> list[int]:
+        return [self.material_index[m] for m in STOCK_MATERIALS if m in self.material_index]
+
+    def investment_prospects(self) -> np.ndarray:
+        """bool[F]: firms whose ``investment_options`` may hold a project (its tests for all
+        firms at once, before leaving out plants already under way)."""
+        firms = self.firms
+        remining = ((self.remining_revenue_eur_t > 0) & (firms.stock[:, self._stock_columns()].sum(axis=1) > 0)
+                    & (firms.remining_t_month.sum(axis=1) == 0))
+        return remining | ((firms.capacity > 0) & (firms.utilisation >= 0.9)).any(axis=1)
+
     def investment_options(self, firm: Firm) -> list[Project]:
         f, firms, p = firm.index, self.firms, self.params
         options = []
-        stock_cols = [self.material_index[m] for m in STOCK_MATERIALS if m in self.material_index]
+        stock_cols = self._stock_columns()
         stock = firms.stock[f, stock_cols]
         building = {(p.kind, p.materials) for _, p in self.plants_under_way if p.firm == f}
         if (self.remining_revenue_eur_t[f] > 0 and stock.sum() > 0 and firms.remining_t_month[f].sum() == 0
@@ -329,6 +343,7 @@ class WB6Model(mesa.Model):
             regulator.step()
         for pro in self.pros:
             pro.step()
+        plan_month(self)
         self.firm_agents.shuffle_do("step")
         self.market.clear()
         for post in self.customs:

@@ -31,41 +31,49 @@ class Firm(mesa.Agent):
         return self.model.regulators[self.economy]
 
     def step(self) -> None:
-        """This month: hear about exchanges, decide to take part, register streams, invest."""
-        self.learn_about_exchanges()
-        if self.model.firms.participating[self.index]:
-            self.apply_for_status()
-            if self.model.is_investment_month:
-                self.consider_investments()
-        else:
-            self.decide_participation()
-
-    def learn_about_exchanges(self) -> None:
-        """Awareness grows with outreach and with peers who trade, towards the level outreach
-        can reach (raised by platforms and facilitators)."""
-        firms, model, i = self.model.firms, self.model, self.index
-        gap = model.awareness_ceiling - firms.awareness[i]
-        if gap > 0.0:
-            growth = model.awareness_growth_per_month * (1.0 + model.peer_participation[firms.economy[i]])
-            firms.awareness[i] += growth * gap
-
-    def decide_participation(self) -> None:
-        firms, i = self.model.firms, self.index
-        if firms.awareness[i] >= firms.trust_threshold[i]:
-            firms.participating[i] = True
-
-    def apply_for_status(self) -> None:
-        """Ask the regulator to register as by-product / end-of-waste what it could."""
-        firms, i = self.model.firms, self.index
-        regulator = self.regulator
-        candidates = np.flatnonzero(
-            firms.offers[i] & ~firms.applied[i] & (firms.status[i] == WASTE) & (regulator.grantable_status != WASTE)
-        )
-        for material in candidates:
-            firms.applied[i, material] = True
-            regulator.receive_application(i, int(material))
+        """This month: file the status applications it decided on and, at the year's end, weigh
+        its investment options. (Learning about exchanges, joining them and choosing the streams
+        to register were decided for all firms at once by :func:`plan_month`.)"""
+        materials = self.model.firm_tasks.get(self.index)
+        if materials is None:
+            return
+        for material in materials:
+            self.regulator.receive_application(self.index, material)
+        if self.model.is_investment_month:
+            self.consider_investments()
 
     def consider_investments(self) -> None:
         for project in self.model.investment_options(self):
             if project.npv(self.model.financing_terms(self, project)) > 0.0:
                 self.model.invest(self, project)
+
+
+def plan_month(model) -> None:
+    """The month's decisions each firm takes from its own row only, for all firms at once (so
+    their order does not matter), leaving in ``model.firm_tasks`` what each firm then does in
+    its step, in the shuffled order (regulators serve applications first come, first served):
+
+    - awareness grows with outreach and with peers who trade, towards the level outreach can
+      reach (raised by platforms and facilitators);
+    - a firm that is not yet taking part joins once its awareness reaches its trust threshold
+      (it trades from this month, files applications from the next);
+    - a firm taking part asks its regulator to register as by-product / end-of-waste each
+      stream it offers that the regulator could grant and that it has not applied for yet;
+    - at the year's end a firm taking part with investment prospects weighs them.
+    """
+    firms = model.firms
+    gap = model.awareness_ceiling - firms.awareness
+    growth = model.awareness_growth_per_month * (1.0 + model.peer_participation[firms.economy])
+    np.add(firms.awareness, growth * gap, out=firms.awareness, where=gap > 0.0)
+    took_part = firms.participating.copy()
+    firms.participating |= firms.awareness >= firms.trust_threshold
+    grantable = np.array([regulator.grantable_status for regulator in model.regulators])[firms.economy]
+    applying = took_part[:, None] & firms.offers & ~firms.applied & (firms.status == WASTE) & (grantable != WASTE)
+    firms.applied |= applying
+    rows, materials = np.nonzero(applying)
+    tasks: dict[int, list[int]] = {}
+    if model.is_investment_month:
+        tasks = {f: [] for f in np.flatnonzero(took_part & model.investment_prospects()).tolist()}
+    for f, material in zip(rows.tolist(), materials.tolist()):
+        tasks.setdefault(f, []).append(material)
+    model.firm_tasks = tasks
