@@ -80,7 +80,7 @@ class Market:
         self.origin_row = np.full(model.network.n_nodes, -1, dtype=np.int64)
         self.origin_row[self.origin_nodes] = np.arange(len(self.origin_nodes))
         self.cost = self.first_crossing = self.n_crossings = self._route_cost = None
-        self._cost_key = None
+        self._cost_key = self._surcharge = None
         self.shipments = Shipments.concat([])
         self.flows: MonthFlows | None = None
 
@@ -96,13 +96,16 @@ class Market:
         road = params["transport_eur_tkm_road"] * model.transport_cost_multiplier
         rail = params["transport_eur_tkm_rail"] * model.transport_cost_multiplier
         key = (np.round(crossing_cost, 6).tobytes(), road, rail)
-        if key != self._cost_key:
+        rerouted = key != self._cost_key
+        if rerouted:
             self._cost_key = key
             self._route_cost, self.first_crossing, self.n_crossings = model.network.delivered_costs(
                 self.origin_nodes, road, rail, crossing_cost, np.zeros(len(STATUSES))
             )
         # a class surcharge (handling, permits, search) adds the same to every route: no re-routing
-        self.cost = self._route_cost + surcharge[:, None, None]
+        if rerouted or not np.array_equal(surcharge, self._surcharge):
+            self._surcharge = surcharge
+            self.cost = self._route_cost + surcharge[:, None, None]
 
     # ---- the month -----------------------------------------------------------------
     def open_month(self) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 
-from sim.kernels import all_pairs_shortest, path_crossings
+from sim.kernels import all_pairs_shortest
 from sim.scenario import STATUSES, Scenario
 
 WASTE, BY_PRODUCT, EOW = range(len(STATUSES))
@@ -27,8 +27,8 @@ class Network:
         self.index = {node: i for i, node in enumerate(self.node_ids)}
         self.n_nodes = len(self.node_ids)
         self.n_sites = len(sites)
-        self.is_crossing = np.zeros(self.n_nodes, dtype=np.bool_)
-        self.is_crossing[self.n_sites:] = True
+        #: index of the border crossing at each node (-1 at sites)
+        self.crossing_of_node = np.r_[np.full(self.n_sites, -1), np.arange(len(borders))].astype(np.int64)
         self.lat = np.concatenate([sites["lat"].to_numpy(), borders["lat"].to_numpy()])
         self.lon = np.concatenate([sites["lon"].to_numpy(), borders["lon"].to_numpy()])
 
@@ -53,7 +53,7 @@ class Network:
         np.add.at(self.indptr, self.edge_head + 1, 1)
         self.indptr = np.cumsum(self.indptr)
         self.indices = self.edge_tail.astype(np.int64)
-        self.crossing_of_edge = np.where(self.is_crossing[self.indices], self.indices - self.n_sites, -1)
+        self.crossing_of_edge = self.crossing_of_node[self.indices]
 
     def unconnected_sites(self, nodes: np.ndarray) -> list[str]:
         """Sites among ``nodes`` (those hosting firms) that no chain of links joins to the
@@ -81,22 +81,18 @@ class Network:
                         (handling, domestic waste permits).
 
         Returns cost[n_classes, n_origins, n_nodes] (EUR/t, inf if unreachable) and
-        first_crossing, n_crossings of the same shape (see ``path_crossings``).
+        first_crossing, n_crossings of the same shape (see ``all_pairs_shortest``).
         """
-        n_classes = crossing_cost.shape[0]
+        # classes that pay the same at every border share their routes
+        border_costs, class_routes = np.unique(crossing_cost, axis=0, return_inverse=True)
         base = self.edge_km * np.where(self.edge_rail, eur_per_tkm_rail, eur_per_tkm_road)
-        shape = (n_classes, len(origins), self.n_nodes)
-        cost = np.empty(shape)
-        first = np.empty(shape, dtype=np.int64)
-        count = np.empty(shape, dtype=np.int64)
+        weights = np.repeat(base[None, :], len(border_costs), axis=0)
         into_crossing = self.crossing_of_edge >= 0
-        for c in range(n_classes):
-            weights = base.copy()
-            weights[into_crossing] += crossing_cost[c, self.crossing_of_edge[into_crossing]]
-            dist, pred = all_pairs_shortest(self.indptr, self.indices, weights, origins)
-            cost[c] = dist + class_surcharge[c]
-            first[c], count[c] = path_crossings(pred, origins, self.is_crossing)
-        first = np.where(first >= 0, first - self.n_sites, -1)
+        weights[:, into_crossing] += border_costs[:, self.crossing_of_edge[into_crossing]]
+        cost, first, count = all_pairs_shortest(self.indptr, self.indices, weights, origins, self.crossing_of_node)
+        if len(border_costs) < len(crossing_cost):
+            cost, first, count = cost[class_routes], first[class_routes], count[class_routes]
+        cost += class_surcharge[:, None, None]
         return cost, first, count
 
 

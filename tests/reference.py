@@ -7,13 +7,14 @@ import math
 
 
 def shortest_paths(n_nodes, edges, sources):
-    """Dijkstra over an adjacency list built from (u, v, weight) directed edges."""
+    """Dijkstra over an adjacency list built from (u, v, weight) directed edges: the distances
+    and each node's predecessor on its path (-1 for the source and unreachable nodes)."""
     adjacency = [[] for _ in range(n_nodes)]
     for u, v, w in edges:
         adjacency[u].append((v, w))
-    dist = []
+    dist, pred = [], []
     for s in sources:
-        d = [math.inf] * n_nodes
+        d, p = [math.inf] * n_nodes, [-1] * n_nodes
         d[s] = 0.0
         heap = [(0.0, s)]
         while heap:
@@ -22,13 +23,14 @@ def shortest_paths(n_nodes, edges, sources):
                 continue
             for v, w in adjacency[u]:
                 if key + w < d[v]:
-                    d[v] = key + w
+                    d[v], p[v] = key + w, u
                     heapq.heappush(heap, (key + w, v))
         dist.append(d)
-    return dist
+        pred.append(p)
+    return dist, pred
 
 
-def path_crossings(pred, sources, is_crossing):
+def path_crossings(pred, sources, crossing_of_node):
     """Walk each path back from its target; the last crossing met is the one nearest the origin."""
     first = [[-1] * len(pred[0]) for _ in sources]
     count = [[0] * len(pred[0]) for _ in sources]
@@ -36,9 +38,9 @@ def path_crossings(pred, sources, is_crossing):
         for target in range(len(pred[0])):
             v = target
             while v != origin and v != -1:
-                if is_crossing[v] and v != target:
+                if crossing_of_node[v] >= 0 and v != target:
                     count[s][target] += 1
-                    first[s][target] = v
+                    first[s][target] = crossing_of_node[v]
                 v = pred[s][v]
     return first, count
 

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.kernels import all_pairs_shortest, clear_market, ledger_residuals, path_crossings, split_disposal
+from sim.kernels import all_pairs_shortest, clear_market, ledger_residuals, split_disposal
 from sim.kernels import market as market_kernel
 from sim.kernels import routing as routing_kernel
 from tests import reference
@@ -29,57 +29,62 @@ def random_graph(rng, n, extra):
     return indptr, indices, weights, directed
 
 
+def crossings_at(rng, n, share=0.2):
+    """crossing_of_node with about ``share`` of the nodes crossings, numbered in node order."""
+    is_crossing = rng.random(n) < share
+    return np.where(is_crossing, np.cumsum(is_crossing) - 1, -1).astype(np.int64)
+
+
 @settings(max_examples=40, deadline=None)
 @given(n=st.integers(2, 40), extra=st.integers(0, 60), seed=st.integers(0, 2**31))
 def test_routing_matches_reference(n, extra, seed):
     rng = np.random.default_rng(seed)
     indptr, indices, weights, directed = random_graph(rng, n, extra)
     sources = np.arange(n, dtype=np.int64)
-    dist, pred = all_pairs_shortest(indptr, indices, weights, sources)
-    expected = np.array(reference.shortest_paths(n, directed, list(range(n))))
-    np.testing.assert_allclose(dist, expected, rtol=1e-12)
-    # predecessors describe paths whose cost is the distance
-    for s in range(n):
-        for t in range(n):
-            cost, v = 0.0, t
-            while v != s:
-                u = pred[s, v]
-                cost += min(w for a, b, w in directed if a == u and b == v)
-                v = u
-            assert cost == pytest.approx(dist[s, t])
+    crossing_of_node = crossings_at(rng, n)
+    dist, first, count = all_pairs_shortest(indptr, indices, weights[None, :], sources, crossing_of_node)
+    ref_dist, ref_pred = reference.shortest_paths(n, directed, list(range(n)))
+    np.testing.assert_allclose(dist[0], ref_dist, rtol=1e-12)
+    ref_first, ref_count = reference.path_crossings(ref_pred, list(range(n)), crossing_of_node)
+    np.testing.assert_array_equal(first[0], ref_first)
+    np.testing.assert_array_equal(count[0], ref_count)
 
 
 @pytest.mark.parametrize("n, in_parallel", [(60, False), (400, True)])
-def test_routing_and_crossings_match_reference_on_larger_graphs(n, in_parallel):
+def test_routing_matches_reference_per_class_on_larger_graphs(n, in_parallel):
+    """Two weightings (shipment classes) at once; at 400 nodes the sources are shared among threads."""
     rng = np.random.default_rng(n)
     indptr, indices, weights, directed = random_graph(rng, n, 2 * n)
-    sources = np.arange(n, dtype=np.int64)
-    assert (n * n >= routing_kernel.PARALLEL_WORK) == in_parallel
-    dist, pred = all_pairs_shortest(indptr, indices, weights, sources)
-    np.testing.assert_allclose(dist, reference.shortest_paths(n, directed, list(range(n))), rtol=1e-12)
-    is_crossing = rng.random(n) < 0.2
-    first, count = path_crossings(pred, sources, is_crossing)
-    ref_first, ref_count = reference.path_crossings(pred, sources, is_crossing)
-    np.testing.assert_array_equal(first, ref_first)
-    np.testing.assert_array_equal(count, ref_count)
+    sources = np.arange(0, n, 2, dtype=np.int64)
+    crossing_of_node = crossings_at(rng, n)
+    by_class = np.stack([weights, weights + np.where(crossing_of_node[indices] >= 0, 25.0, 0.0)])
+    assert (by_class.size // len(indices) * len(sources) * n >= routing_kernel.PARALLEL_WORK) == in_parallel
+    dist, first, count = all_pairs_shortest(indptr, indices, by_class, sources, crossing_of_node)
+    for c, w in enumerate(by_class):
+        edges = [(u, v, float(x)) for (u, v, _), x in zip(directed, w)]
+        ref_dist, ref_pred = reference.shortest_paths(n, edges, sources.tolist())
+        np.testing.assert_allclose(dist[c], ref_dist, rtol=1e-12)
+        ref_first, ref_count = reference.path_crossings(ref_pred, sources.tolist(), crossing_of_node)
+        np.testing.assert_array_equal(first[c], ref_first)
+        np.testing.assert_array_equal(count[c], ref_count)
+    assert count.max() > 1  # paths through several crossings were seen
 
 
-def test_path_crossings_counts_crossings_on_a_line():
-    # 0 - 1(x) - 2 - 3(x) - 4 : from 0 to 4 two crossings, the first is node 1
+def test_crossings_on_a_line():
+    # 0 - 1(x0) - 2 - 3(x1) - 4 : from 0 to 4 two crossings, the first is crossing 0
     n = 5
     edges = [(i, i + 1, 1.0) for i in range(n - 1)]
     directed = sorted(edges + [(b, a, w) for a, b, w in edges])
     indptr = np.cumsum(np.r_[0, np.bincount([u for u, _, _ in directed], minlength=n)]).astype(np.int64)
     indices = np.array([v for _, v, _ in directed], dtype=np.int64)
-    weights = np.array([w for _, _, w in directed])
+    weights = np.array([[w for _, _, w in directed]])
     sources = np.array([0, 4], dtype=np.int64)
-    _, pred = all_pairs_shortest(indptr, indices, weights, sources)
-    is_crossing = np.array([False, True, False, True, False])
-    first, count = path_crossings(pred, sources, is_crossing)
-    assert count[0, 4] == 2 and first[0, 4] == 1
-    assert count[1, 0] == 2 and first[1, 0] == 3
-    assert count[0, 2] == 1 and first[0, 2] == 1
-    assert count[0, 0] == 0 and first[0, 0] == -1
+    _, first, count = all_pairs_shortest(indptr, indices, weights, sources, np.array([-1, 0, -1, 1, -1]))
+    assert count[0, 0, 4] == 2 and first[0, 0, 4] == 0
+    assert count[0, 1, 0] == 2 and first[0, 1, 0] == 1
+    assert count[0, 0, 2] == 1 and first[0, 0, 2] == 0
+    assert count[0, 0, 0] == 0 and first[0, 0, 0] == -1
+    assert count[0, 0, 1] == 0 and first[0, 0, 1] == -1  # a crossing as target is not on its own way
 
 
 def random_market(rng, n_s, n_b, n_nodes=6, n_econ=3, supply_scale=1.0):

@@ -5,6 +5,6 @@ Each kernel has a plain reference implementation in ``tests/reference.py`` that 
 
 from sim.kernels.ledger import ledger_residuals, split_disposal
 from sim.kernels.market import clear_market
-from sim.kernels.routing import all_pairs_shortest, path_crossings
+from sim.kernels.routing import all_pairs_shortest
 
-__all__ = ["all_pairs_shortest", "clear_market", "ledger_residuals", "path_crossings", "split_disposal"]
+__all__ = ["all_pairs_shortest", "clear_market", "ledger_residuals", "split_disposal"]

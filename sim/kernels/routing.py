@@ -1,16 +1,17 @@
-"""Routing: least delivered cost between network nodes.
+"""Routing: least delivered cost between network nodes, and the borders on the way.
 
 The network is an undirected graph held in CSR form (``indptr``, ``indices``, ``weights``),
 with both directions of every link stored. A weight is the cost of moving one tonne along a
 directed edge, EUR/t; border costs for a shipment class are folded into the edges that enter
-a crossing node, so one call per shipment class gives that class's delivered-cost matrix.
+a crossing node, so each shipment class has its own row of weights.
 """
 
 import numpy as np
 from numba import njit, prange
 
 UNREACHABLE = np.inf
-#: sources x nodes from which the sources are shared among threads (below, starting threads costs more)
+#: classes x sources x nodes from which the sources are shared among threads (below, starting
+#: the threads costs more than it saves)
 PARALLEL_WORK = 100_000
 #: pieces the sources are cut into when run in parallel
 PARALLEL_CHUNKS = 64
@@ -83,110 +84,85 @@ def _dijkstra(indptr, indices, weights, source, dist_row, pred_row, heap_key, he
 
 
 @njit(cache=True)
-def _sources(lo, hi, indptr, indices, weights, sources, dist, pred):
+def _crossings_on_paths(origin, pred_row, crossing_of_node, first_row, count_row, stack, done):
+    """Crossings on the paths of one shortest-path tree, each node's taken from its predecessor's."""
+    n = pred_row.shape[0]
+    for v in range(n):
+        done[v] = False
+        first_row[v] = -1
+        count_row[v] = 0
+    done[origin] = True
+    for target in range(n):
+        # climb to a node already done (the origin at worst, or an unreachable node), then come back down
+        depth = 0
+        v = target
+        while not done[v] and pred_row[v] != -1:
+            stack[depth] = v
+            depth += 1
+            v = pred_row[v]
+        done[v] = True
+        for d in range(depth - 1, -1, -1):
+            v = stack[d]
+            u = pred_row[v]
+            crossing = crossing_of_node[u] if u != origin else -1
+            count_row[v] = count_row[u] + (crossing >= 0)
+            first_row[v] = first_row[u] if first_row[u] >= 0 else crossing
+            done[v] = True
+
+
+@njit(cache=True)
+def _sources(lo, hi, indptr, indices, weights, sources, crossing_of_node, dist, first, count):
+    """Rows lo..hi of the outputs, row r = class r // n_sources, source r % n_sources."""
     n = indptr.shape[0] - 1
+    k = sources.shape[0]
     heap_key = np.empty(n, dtype=np.float64)
     heap_node = np.empty(n, dtype=np.int64)
     position = np.empty(n, dtype=np.int64)
-    for s in range(lo, hi):
-        _dijkstra(indptr, indices, weights, sources[s], dist[s], pred[s], heap_key, heap_node, position)
+    pred = np.empty(n, dtype=np.int64)
+    stack = np.empty(n, dtype=np.int64)
+    done = np.empty(n, dtype=np.bool_)
+    for r in range(lo, hi):
+        c, s = r // k, r % k
+        _dijkstra(indptr, indices, weights[c], sources[s], dist[c, s], pred, heap_key, heap_node, position)
+        _crossings_on_paths(sources[s], pred, crossing_of_node, first[c, s], count[c, s], stack, done)
 
 
 @njit(cache=True, parallel=True)
-def _sources_parallel(indptr, indices, weights, sources, dist, pred):
-    k = sources.shape[0]
+def _sources_parallel(indptr, indices, weights, sources, crossing_of_node, dist, first, count):
+    rows = weights.shape[0] * sources.shape[0]
     for i in prange(PARALLEL_CHUNKS):
-        _sources(i * k // PARALLEL_CHUNKS, (i + 1) * k // PARALLEL_CHUNKS, indptr, indices, weights, sources, dist, pred)
+        _sources(i * rows // PARALLEL_CHUNKS, (i + 1) * rows // PARALLEL_CHUNKS, indptr, indices, weights, sources,
+                 crossing_of_node, dist, first, count)
 
 
 @njit(cache=True)
-def all_pairs_shortest(indptr, indices, weights, sources):
-    """Least-cost paths from each source node to every node.
+def all_pairs_shortest(indptr, indices, weights, sources, crossing_of_node):
+    """Least-cost paths from each source node to every node, per weighting (shipment class),
+    with the border crossings on each path.
 
     Parameters
     ----------
-    indptr : int64[n_nodes + 1]   CSR row pointers.
-    indices : int64[n_edges]      head node of each directed edge.
-    weights : float64[n_edges]    cost of each edge, EUR/t (>= 0).
-    sources : int64[n_sources]    origin nodes.
+    indptr : int64[n_nodes + 1]          CSR row pointers.
+    indices : int64[n_edges]             head node of each directed edge.
+    weights : float64[n_classes, n_edges]  cost of each edge per class, EUR/t (>= 0).
+    sources : int64[n_sources]           origin nodes.
+    crossing_of_node : int64[n_nodes]    index of the border crossing at each node (-1 elsewhere).
 
     Returns
     -------
-    dist : float64[n_sources, n_nodes]  least cost, EUR/t (inf where unreachable).
-    pred : int64[n_sources, n_nodes]    predecessor of each node on its least-cost path
-                                        from the source (-1 for the source and unreachable).
+    dist : float64[n_classes, n_sources, n_nodes]  least cost, EUR/t (inf where unreachable).
+    first_crossing : int32[n_classes, n_sources, n_nodes]  the crossing nearest the origin on the
+                     path, strictly between origin and target (-1 if the path crosses no border).
+    n_crossings : int32[n_classes, n_sources, n_nodes]     crossings strictly between origin and
+                     target (0 if unreachable).
     """
     n = indptr.shape[0] - 1
-    k = sources.shape[0]
-    dist = np.empty((k, n), dtype=np.float64)
-    pred = np.empty((k, n), dtype=np.int64)
-    if k * n < PARALLEL_WORK:
-        _sources(0, k, indptr, indices, weights, sources, dist, pred)
+    n_classes, k = weights.shape[0], sources.shape[0]
+    dist = np.empty((n_classes, k, n), dtype=np.float64)
+    first = np.empty((n_classes, k, n), dtype=np.int32)
+    count = np.empty((n_classes, k, n), dtype=np.int32)
+    if n_classes * k * n < PARALLEL_WORK:
+        _sources(0, n_classes * k, indptr, indices, weights, sources, crossing_of_node, dist, first, count)
     else:
-        _sources_parallel(indptr, indices, weights, sources, dist, pred)
-    return dist, pred
-
-
-@njit(cache=True)
-def _crossings_from(s, origin, pred, is_crossing, first, count, stack):
-    """Crossings on the paths from one origin, each node's found from its predecessor's."""
-    n = pred.shape[1]
-    done = np.zeros(n, dtype=np.bool_)
-    done[origin] = True
-    for target in range(n):
-        # climb to a node already done (the origin at worst), then come back down
-        depth = 0
-        v = target
-        while not done[v] and pred[s, v] != -1:
-            stack[depth] = v
-            depth += 1
-            v = pred[s, v]
-        if not done[v]:  # unreachable: no crossings
-            done[v] = True
-        for d in range(depth - 1, -1, -1):
-            v = stack[d]
-            u = pred[s, v]
-            passed = is_crossing[u] and u != origin
-            count[s, v] = count[s, u] + passed
-            first[s, v] = first[s, u] if first[s, u] >= 0 else (u if passed else -1)
-            done[v] = True
-
-
-@njit(cache=True)
-def _crossings(lo, hi, pred, sources, is_crossing, first, count):
-    stack = np.empty(pred.shape[1], dtype=np.int64)
-    for s in range(lo, hi):
-        _crossings_from(s, sources[s], pred, is_crossing, first, count, stack)
-
-
-@njit(cache=True, parallel=True)
-def _crossings_parallel(pred, sources, is_crossing, first, count):
-    k = pred.shape[0]
-    for i in prange(PARALLEL_CHUNKS):
-        _crossings(i * k // PARALLEL_CHUNKS, (i + 1) * k // PARALLEL_CHUNKS, pred, sources, is_crossing, first, count)
-
-
-@njit(cache=True)
-def path_crossings(pred, sources, is_crossing):
-    """Border crossings on each least-cost path (between origin and target, both excluded).
-
-    Parameters
-    ----------
-    pred : int64[n_sources, n_nodes]  from ``all_pairs_shortest``.
-    sources : int64[n_sources]        the origin node of each row.
-    is_crossing : bool[n_nodes]       True for border-crossing nodes.
-
-    Returns
-    -------
-    first_crossing : int64[n_sources, n_nodes]  the crossing nearest the origin on the path
-                                                (-1 if the path crosses no border).
-    n_crossings : int64[n_sources, n_nodes]     crossings on the path (0 if unreachable).
-    """
-    k, n = pred.shape
-    first = np.full((k, n), -1, dtype=np.int64)
-    count = np.zeros((k, n), dtype=np.int64)
-    if k * n < PARALLEL_WORK:
-        _crossings(0, k, pred, sources, is_crossing, first, count)
-    else:
-        _crossings_parallel(pred, sources, is_crossing, first, count)
-    return first, count
+        _sources_parallel(indptr, indices, weights, sources, crossing_of_node, dist, first, count)
+    return dist, first, count
