@@ -76,16 +76,15 @@ def _fill_block_costs(cost, g_lo, g_hi, by_seller, groups, cols, shipment_class_
     _, _, group_origin, group_status, group_economy, group_outside, group_quality = groups
     _, _, col_node, col_economy, col_wtp, col_min_quality = cols
     n_cols = col_node.shape[0]
-    tile = 64  # transposed writes stay in cache tile by tile
+    tile = 256  # transposed writes stay in cache tile by tile
     for c_lo in range(0, n_cols, tile):
         for g in range(g_lo, g_hi):
-            row = delivered_cost[:, group_origin[g]]
+            origin, quality, outside = group_origin[g], group_quality[g], group_outside[g]
+            class_to = shipment_class_of[group_status[g], group_economy[g]]
             for c in range(c_lo, min(c_lo + tile, n_cols)):
-                block = np.inf
-                if group_quality[g] >= col_min_quality[c]:
-                    block = row[shipment_class_of[group_status[g], group_economy[g], col_economy[c]], col_node[c]]
-                    if not col_wtp[c] + group_outside[g] - block > 0.0:
-                        block = np.inf
+                block = delivered_cost[class_to[col_economy[c]], origin, col_node[c]]
+                if quality < col_min_quality[c] or not col_wtp[c] + outside - block > 0.0:
+                    block = np.inf
                 if by_seller:
                     cost[g, c] = block
                 else:
