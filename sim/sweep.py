@@ -8,7 +8,7 @@ folder appears only once complete (``sim.results.run_to_folder`` writes it atomi
 started again after an interruption skips the runs whose folder is there and redoes the others.
 
 When the sweep ends, ``runs.parquet`` in the sweep folder holds one row per run and month: the
-run's folder name, the swept settings, then the KPIs. While it goes, :class:`SweepProgress`
+run's folder name, the swept settings, then the KPIs. While it goes, :class:`SweepCallback`
 reports runs done out of the total and the time left.
 """
 
@@ -114,6 +114,15 @@ def run_job(cfg, overrides: Sequence[str]) -> tuple[Path, bool]:
     return run_to_folder(sim_cfg, folder, overrides=list(overrides)), False
 
 
+def single_threaded_kernels() -> None:
+    """For a run in a worker process next to others, one per core: Numba's parallel kernels
+    with a thread per core in every worker would fight over the cores (measured: a 16-run
+    parallel sweep took 1.7 times as long)."""
+    import numba
+
+    numba.set_num_threads(1)
+
+
 # ---- the table of all runs ------------------------------------------------------------
 def _swept_settings(overrides: Sequence[str], config: dict) -> dict:
     """Value of each swept setting: typed from the run's config when it is a single value
@@ -165,26 +174,57 @@ def _clock(seconds: float) -> str:
     return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
-class SweepProgress(Callback):
-    """Hydra callback: reports ``runs done / total`` and the time left while a sweep runs, and
-    writes the sweep's ``runs.parquet`` at its end.
+class Progress:
+    """``runs done / total`` with the time left, estimated from the runs done since the start
+    (runs complete before it, skipped on resume, do not count towards the pace)."""
+
+    def __init__(self, total: int, done_at_start: int = 0, label: str = "sweep") -> None:
+        self.total, self.done_at_start, self.label = total, done_at_start, label
+        self.started = time.monotonic()
+
+    def line(self, done: int, final: bool = False) -> str:
+        elapsed = time.monotonic() - self.started
+        new = done - self.done_at_start
+        text = f"{self.label}: {done}/{self.total} runs done"
+        if self.done_at_start:
+            text += f" ({self.done_at_start} complete before this start)"
+        text += f", {_clock(elapsed)} elapsed"
+        if final:
+            text += ", finished"
+        elif new > 0:
+            text += f", about {_clock(elapsed / new * (self.total - done))} left"
+        return text
+
+    def report(self, done: int, final: bool = False) -> None:
+        print(self.line(done, final), file=sys.stderr, flush=True)
+
+
+class SweepCallback(Callback):
+    """Hydra callback: reports ``runs done / total`` and the time left while a sweep runs,
+    writes the sweep's ``runs.parquet`` at its end, and keeps runs in worker processes to one
+    Numba thread each.
 
     It watches the job folders from the launching process, so it works alike for runs in this
     process, in joblib workers or on a Ray cluster (whose nodes write to a shared ``output.root``).
     """
 
-    def __init__(self, interval_s: float = 5.0, quiet_s: float = 60.0) -> None:
+    def __init__(self, interval_s: float = 5.0, quiet_s: float = 60.0, launcher_pid: int | None = None) -> None:
         self.interval_s = interval_s
         self.quiet_s = quiet_s
+        self.launcher_pid = launcher_pid if launcher_pid is not None else os.getpid()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def __getstate__(self) -> dict:
         # launchers ship the callbacks to their workers, which only need the settings
-        return {"interval_s": self.interval_s, "quiet_s": self.quiet_s}
+        return {"interval_s": self.interval_s, "quiet_s": self.quiet_s, "launcher_pid": self.launcher_pid}
 
     def __setstate__(self, state: dict) -> None:
         self.__init__(**state)
+
+    def on_job_start(self, config: DictConfig, **kwargs) -> None:
+        if os.getpid() != self.launcher_pid:
+            single_threaded_kernels()
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
         from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
@@ -193,8 +233,7 @@ class SweepProgress(Callback):
         arguments += list(config.hydra.overrides.task)
         batches = BasicSweeper.split_arguments(OverridesParser.create().parse_overrides(arguments), None)
         self.folders = [self._folder(config, job) for batch in batches for job in batch]
-        self.started = time.monotonic()
-        self.done_at_start = self._done()
+        self.progress = Progress(len(self.folders), self._done())
         self.last = (-1, 0.0)
         self._report()
         self._thread = threading.Thread(target=self._watch, name="sweep-progress", daemon=True)
@@ -214,22 +253,10 @@ class SweepProgress(Callback):
             self._report()
 
     def _report(self, final: bool = False) -> None:
-        done, total = self._done(), len(self.folders)
-        now = time.monotonic()
-        if not final and done == self.last[0] and now - self.last[1] < self.quiet_s:
-            return
-        self.last = (done, now)
-        elapsed = now - self.started
-        new = done - self.done_at_start
-        line = f"sweep: {done}/{total} runs done"
-        if self.done_at_start:
-            line += f" ({self.done_at_start} complete before this start)"
-        line += f", {_clock(elapsed)} elapsed"
-        if final:
-            line += ", finished"
-        elif new > 0:
-            line += f", about {_clock(elapsed / new * (total - done))} left"
-        print(line, file=sys.stderr, flush=True)
+        done, now = self._done(), time.monotonic()
+        if final or done != self.last[0] or now - self.last[1] >= self.quiet_s:
+            self.last = (done, now)
+            self.progress.report(done, final)
 
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
         self._stop.set()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import secrets
 import shutil
 import signal
@@ -20,7 +21,7 @@ import yaml
 
 from sim.errors import ConfigError
 from sim.results import is_complete, verify_results
-from sim.sweep import aggregate, job_name, run_job
+from sim.sweep import SweepCallback, aggregate, job_name, run_job
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -111,8 +112,22 @@ def test_parallel_launcher_runs_the_same_sweep_into_the_same_folders(tmp_path):
     pd.testing.assert_frame_equal(pd.read_parquet(aggregate(one)), pd.read_parquet(parallel / "runs.parquet"))
 
 
+def test_runs_in_worker_processes_use_one_kernel_thread_each():
+    import numba
+
+    before = numba.get_num_threads()
+    try:
+        SweepCallback().on_job_start(config=None)  # in the launching process: left alone
+        assert numba.get_num_threads() == before
+        worker = pickle.loads(pickle.dumps(SweepCallback(launcher_pid=os.getpid() + 1)))
+        worker.on_job_start(config=None)
+        assert numba.get_num_threads() == 1
+    finally:
+        numba.set_num_threads(before)
+
+
 def test_a_sweep_killed_midway_resumes_where_it_stopped(tmp_path):
-    args = ["output.sweep_name=k", "months=30", "seed=1,2,3,4,5,6", "output.write_flows=false"]
+    args = ["output.sweep_name=k", "months=120", "seed=1,2,3,4,5,6,7,8", "output.write_flows=false"]
     folder = tmp_path / "sweeps" / "k"
     cmd = [sys.executable, "-m", "sim", "-m", f"output.root={tmp_path}", *args]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -129,7 +144,7 @@ def test_a_sweep_killed_midway_resumes_where_it_stopped(tmp_path):
 
     # what a kill leaves: complete run folders, and hidden staging folders that nothing reads as runs
     done_before = {p.name: (p / "manifest.json").stat().st_mtime_ns for p in run_folders(folder)}
-    assert 2 <= len(done_before) < 6
+    assert 2 <= len(done_before) < 8
     for name in done_before:
         verify_results(folder / name)
     leftovers = [p.name for p in folder.iterdir() if p.name.startswith(".")]
@@ -138,7 +153,7 @@ def test_a_sweep_killed_midway_resumes_where_it_stopped(tmp_path):
 
     done = sweep(tmp_path, *args)
     assert f"({len(done_before)} complete before this start)" in done.stderr
-    assert len(run_folders(folder)) == 6
+    assert len(run_folders(folder)) == 8
     for run in run_folders(folder):
         verify_results(run)
     # completed runs were skipped, not redone
@@ -146,7 +161,7 @@ def test_a_sweep_killed_midway_resumes_where_it_stopped(tmp_path):
     assert (done.stdout + done.stderr).count("complete already, skipped") == len(done_before)
     # a killed run's staging folder is cleared when that run is redone
     assert not [p for p in folder.iterdir() if ".incomplete-" in p.name]
-    assert pd.read_parquet(folder / "runs.parquet")["run"].nunique() == 6
+    assert pd.read_parquet(folder / "runs.parquet")["run"].nunique() == 8
 
 
 def test_aggregate_reads_only_complete_runs_and_names_an_empty_folder(tmp_path):
