@@ -122,6 +122,8 @@ class WB6Model(mesa.Model):
         self.kpis = KpiRecorder(self)
         self.investments: list[dict] = []
         self.plants_under_way: list[tuple[int, Project]] = []
+        #: (kind, materials) of the plants each firm has under way, by firm row
+        self.building: dict[int, set[tuple]] = {}
         self.backlog_by_material_open = np.zeros(self.n_materials)
         self.policies = build_policies(dict(cfg.policies), self)
         self.active_policies: list = []
@@ -276,7 +278,7 @@ class WB6Model(mesa.Model):
         options = []
         stock_cols = self._stock_columns()
         stock = firms.stock[f, stock_cols]
-        building = {(p.kind, p.materials) for _, p in self.plants_under_way if p.firm == f}
+        building = self.building.get(f, set())
         if (self.remining_revenue_eur_t[f] > 0 and stock.sum() > 0 and firms.remining_t_month[f].sum() == 0
                 and not any(kind == "remining" for kind, _ in building)):
             throughput = stock.sum() * p["remining_throughput_share_per_year"]
@@ -308,6 +310,7 @@ class WB6Model(mesa.Model):
         # the plant operates once permitted and built
         permit = "permitting_extraction_months" if project.kind == "remining" else "permitting_recycling_months"
         self.plants_under_way.append((self.month + int(self.params[permit]), project))
+        self._mark_building(project)
         capex = project.capex_eur + terms.safeguards_eur
         self.investments.append({
             "step": self.month, "firm": firm.firm_id, "kind": project.kind, "capex_eur": capex,
@@ -328,6 +331,12 @@ class WB6Model(mesa.Model):
             else:
                 firms.capacity[project.firm, project.materials[0]] += project.capacity_t_yr / MONTHS_PER_YEAR
         self.plants_under_way = waiting
+        self.building = {}
+        for _, project in waiting:
+            self._mark_building(project)
+
+    def _mark_building(self, project: Project) -> None:
+        self.building.setdefault(project.firm, set()).add((project.kind, project.materials))
 
     # ---- the month --------------------------------------------------------------------
     def step(self) -> None:

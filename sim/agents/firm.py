@@ -16,6 +16,9 @@ from sim.world import WASTE
 
 
 class Firm(mesa.Agent):
+    # the month's loop over every firm reads these; slots keep them beside the object header
+    __slots__ = ("index", "firm_id", "sector", "model")
+
     def __init__(self, model, index: int, firm_id: str, sector: str):
         super().__init__(model)
         self.index = index
@@ -34,10 +37,9 @@ class Firm(mesa.Agent):
         """This month: file the status applications it decided on and, at the year's end, weigh
         its investment options. (Learning about exchanges, joining them and choosing the streams
         to register were decided for all firms at once by :func:`plan_month`.)"""
-        materials = self.model.firm_tasks.get(self.index)
-        if materials is None:
+        if self.index not in self.model.firm_tasks:
             return
-        for material in materials:
+        for material in self.model.firm_tasks[self.index]:
             self.regulator.receive_application(self.index, material)
         if self.model.is_investment_month:
             self.consider_investments()
