@@ -1,6 +1,10 @@
 """What makes large regions fast must not change what the model does: firms decide in bulk
 exactly as one by one, shipments in columns read as rows, synthetic regions are reproducible."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -83,3 +87,15 @@ def test_synthetic_region_runs_balanced_and_reproducibly():
         frames.append((model.kpis.frame(), model.kpis.shipments_frame()))
     assert frames[0][0].equals(frames[1][0]) and frames[0][1].equals(frames[1][1])
     assert frames[0][0]["exchanges_count"].iloc[-1] > 0
+
+
+@pytest.mark.slow
+def test_benchmark_command_writes_its_table(tmp_path):
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run([sys.executable, "-m", "benchmarks.run", "--quick", "--out", str(tmp_path)], cwd=root, check=True,
+                   capture_output=True, timeout=1800)
+    table = (tmp_path / "table.md").read_text(encoding="utf-8")
+    for measure in ("speed-up over reference", "speed-up over scipy", "share of the copy rate", "ready to step",
+                    "time per step", "peak memory"):
+        assert measure in table
+    assert (tmp_path / "scaling.png").stat().st_size > 0
