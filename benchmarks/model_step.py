@@ -17,6 +17,7 @@ import json
 import resource
 import time
 from collections import defaultdict
+from pathlib import Path
 
 import numba
 
@@ -25,6 +26,18 @@ import sim.model
 from sim.agents import Firm
 from sim.model import WB6Model
 from sim.synthetic import synthetic_scenario
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process, MB: VmHWM, which starts afresh at exec (the
+    getrusage maximum would carry over the size of the process that started this one)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def wrap(owner, name: str, spent: dict, phase: str) -> None:
@@ -122,7 +135,7 @@ def run(firms: int, months: int, seed: int) -> dict:
             kind: spent[f"agent layer, {kind}"] / spent[f"bare shuffle_do, {kind}"]
             for kind in ("other months", "investment months") if spent[f"bare shuffle_do, {kind}"] > 0},
         "shipments_last_month": int(last["exchanges_count"]), "participating_last_month": int(last["participating_firms"]),
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": peak_rss_mb(),
     }
 
 

@@ -24,8 +24,21 @@ from sim.world import BY_PRODUCT, EOW, STATUSES, WASTE, Network
 log = logging.getLogger("sim")
 
 STOCK_MATERIALS = ("tailings", "slag", "red_mud", "fly_ash", "bottom_ash")
+RECYCLING_LINE_YEARS = 10
 #: sectors of permitted installations with their own disposal sites (rarely dump)
 INSTALLATION_SECTORS = ("power", "steel", "metallurgy", "mining_legacy", "cement", "chemical", "eu_buyer")
+
+
+def pays(figures: tuple[np.ndarray, np.ndarray], years: int, rate: np.ndarray) -> np.ndarray:
+    """Whether projects of ``years`` with the given (capex, annual margin) have a positive net
+    present value at ``rate`` as ``Project.npv`` reckons it, judged with a margin for rounding."""
+    capex, margin, rate = np.broadcast_arrays(*figures, rate)
+    positive = np.zeros(capex.shape, dtype=bool)
+    for r in np.unique(rate):
+        at = rate == r
+        npv = Project("", -1, (), 0.0, capex[at], margin[at], years, False).npv(FinancingTerms(rate=float(r)))
+        positive[at] = npv > -1e-9 * (np.abs(capex[at]) + np.abs(margin[at]) * years + 1.0)
+    return positive
 
 
 def as_config(config) -> SimConfig:
@@ -266,12 +279,34 @@ class WB6Model(mesa.Model):
         return [self.material_index[m] for m in STOCK_MATERIALS if m in self.material_index]
 
     def investment_prospects(self) -> np.ndarray:
-        """bool[F]: firms whose ``investment_options`` may hold a project (its tests for all
-        firms at once, before leaving out plants already under way)."""
-        firms = self.firms
+        """bool[F]: firms worth asking to weigh investments. Some project passes the tests of
+        ``investment_options`` (plants under way aside) and, unless a financier may offer better
+        terms, pays at the firm's hurdle rate (judged with a margin for rounding, so that every
+        firm that would invest is asked)."""
+        firms, p = self.firms, self.params
         remining = ((self.remining_revenue_eur_t > 0) & (firms.stock[:, self._stock_columns()].sum(axis=1) > 0)
                     & (firms.remining_t_month.sum(axis=1) == 0))
-        return remining | ((firms.capacity > 0) & (firms.utilisation >= 0.9)).any(axis=1)
+        lines = (firms.capacity > 0) & (firms.utilisation >= 0.9)
+        if self.financier is None:
+            rate = np.array([r.hurdle_rate for r in self.regulators])[firms.economy]
+            remining &= pays(self._remining_figures(np.arange(firms.n_firms))[1:],
+                             int(p["remining_lifetime_years"]), rate)
+            lines &= pays(self._line_figures(firms.capacity)[1:], RECYCLING_LINE_YEARS, rate[:, None])
+        return remining | lines.any(axis=1)
+
+    def _remining_figures(self, f):
+        """Throughput (t/yr), capex and annual margin (EUR) of the re-mining plant of firm row(s) ``f``."""
+        p = self.params
+        throughput = self.firms.stock[f][..., self._stock_columns()].sum(axis=-1) * p["remining_throughput_share_per_year"]
+        margin = (self.remining_revenue_eur_t[f] - p["remining_opex_eur_t"]) * throughput
+        return throughput, p["remining_capex_eur_per_t_yr"] * throughput, margin
+
+    def _line_figures(self, capacity_t_month):
+        """Added capacity (t/yr), capex and annual margin (EUR) of recycling lines expanding ``capacity_t_month``."""
+        p = self.params
+        added = 0.5 * capacity_t_month * MONTHS_PER_YEAR
+        return (added, p["recycling_line_capex_eur_per_t_yr"] * added,
+                p["recycling_line_margin_eur_t"] * self.price_multiplier * added)
 
     def investment_options(self, firm: Firm) -> list[Project]:
         f, firms, p = firm.index, self.firms, self.params
@@ -281,21 +316,18 @@ class WB6Model(mesa.Model):
         building = self.building.get(f, set())
         if (self.remining_revenue_eur_t[f] > 0 and stock.sum() > 0 and firms.remining_t_month[f].sum() == 0
                 and not any(kind == "remining" for kind, _ in building)):
-            throughput = stock.sum() * p["remining_throughput_share_per_year"]
-            margin = (self.remining_revenue_eur_t[f] - p["remining_opex_eur_t"]) * throughput
+            throughput, capex, margin = self._remining_figures(f)
             options.append(Project(
                 "remining", f, tuple(c for c, s in zip(stock_cols, stock) if s > 0), throughput,
-                p["remining_capex_eur_per_t_yr"] * throughput, margin, int(p["remining_lifetime_years"]),
+                capex, margin, int(p["remining_lifetime_years"]),
                 crm_output=any(self.remining_yield[m][f] > 0 for m in self.crm_metals),
             ))
         for m in np.flatnonzero((firms.capacity[f] > 0) & (firms.utilisation[f] >= 0.9)):
             if ("recycling_line", (int(m),)) in building:
                 continue
-            added = 0.5 * firms.capacity[f, m] * MONTHS_PER_YEAR
-            options.append(Project(
-                "recycling_line", f, (int(m),), added, p["recycling_line_capex_eur_per_t_yr"] * added,
-                p["recycling_line_margin_eur_t"] * self.price_multiplier * added, 10, crm_output=False,
-            ))
+            added, capex, margin = self._line_figures(firms.capacity[f, m])
+            options.append(Project("recycling_line", f, (int(m),), added, capex, margin, RECYCLING_LINE_YEARS,
+                                   crm_output=False))
         return options
 
     def financing_terms(self, firm: Firm, project: Project) -> FinancingTerms:

@@ -55,16 +55,21 @@ def test_firms_planned_together_decide_as_one_by_one(months):
     assert [(int(i), m) for i in order for m in tasks.get(int(i), [])] == filed
 
 
-def test_investment_prospects_include_every_firm_with_options():
+def test_investment_prospects_include_every_firm_that_would_invest():
     model = WB6Model({"months": 24})
     for _ in range(11):
         model.step()
     model.firms.utilisation[::3] = 1.0  # some full recycling lines, so that both kinds of project show
+    options = {f.index: model.investment_options(f) for f in model.firm_agents}
+    assert {p.kind for projects in options.values() for p in projects} == {"remining", "recycling_line"}
+    would = [f.index for f in model.firm_agents
+             if any(p.npv(model.financing_terms(f, p)) > 0.0 for p in options[f.index])]
     prospects = model.investment_prospects()
-    with_options = [f.index for f in model.firm_agents if model.investment_options(f)]
-    kinds = {p.kind for f in model.firm_agents for p in model.investment_options(f)}
-    assert kinds == {"remining", "recycling_line"}
-    assert prospects[with_options].all()
+    assert would and prospects[would].all()
+    assert prospects.sum() < sum(1 for projects in options.values() if projects)  # the screen leaves some out
+    # a financier may make any project pay: then every firm with a project is asked
+    model.financier = object()
+    assert model.investment_prospects()[[f for f, projects in options.items() if projects]].all()
 
 
 def test_shipments_read_as_rows_of_the_shipment_columns():
