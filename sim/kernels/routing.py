@@ -19,9 +19,10 @@ PARALLEL_CHUNKS = 64
 
 @njit(cache=True)
 def _dijkstra(indptr, indices, weights, source, dist_row, pred_row, heap_key, heap_node, position):
-    """Single-source Dijkstra with an indexed binary heap (decrease-key) held in the workspace
+    """Single-source Dijkstra with an indexed 4-ary heap (decrease-key) held in the workspace
     ``heap_key`` / ``heap_node`` / ``position`` (n_nodes each). ``position`` is a node's slot in
-    the heap, -1 before it is reached and -2 once settled."""
+    the heap, -1 before it is reached and -2 once settled. Four children per slot make the heap
+    half as deep as a binary one; siblings sit side by side in memory."""
     n = indptr.shape[0] - 1
     for v in range(n):
         dist_row[v] = np.inf
@@ -38,21 +39,23 @@ def _dijkstra(indptr, indices, weights, source, dist_row, pred_row, heap_key, he
         position[u] = -2
         size -= 1
         if size > 0:
-            # the last entry goes to the root and sifts down
+            # the last entry goes to the root and sifts down past its smallest child
             key = heap_key[size]
             node = heap_node[size]
             i = 0
             while True:
-                child = 2 * i + 1
-                if child >= size:
+                first = 4 * i + 1
+                if first >= size:
                     break
-                if child + 1 < size and heap_key[child + 1] < heap_key[child]:
-                    child += 1
-                if heap_key[child] < key:
-                    heap_key[i] = heap_key[child]
-                    heap_node[i] = heap_node[child]
+                best, best_key = first, heap_key[first]
+                for child in range(first + 1, min(first + 4, size)):
+                    if heap_key[child] < best_key:
+                        best, best_key = child, heap_key[child]
+                if best_key < key:
+                    heap_key[i] = best_key
+                    heap_node[i] = heap_node[best]
                     position[heap_node[i]] = i
-                    i = child
+                    i = best
                 else:
                     break
             heap_key[i] = key
@@ -70,7 +73,7 @@ def _dijkstra(indptr, indices, weights, source, dist_row, pred_row, heap_key, he
                     size += 1
                 # sift up from the node's slot
                 while i > 0:
-                    parent = (i - 1) >> 1
+                    parent = (i - 1) >> 2
                     if heap_key[parent] > candidate:
                         heap_key[i] = heap_key[parent]
                         heap_node[i] = heap_node[parent]
