@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--months", type=int, default=120)
     parser.add_argument("--firms", type=int, default=5000, help="synthetic region size; 0: the real WB6 scenario")
     parser.add_argument("--repeats", type=int, default=1, help="basic/parallel pairs, alternating")
-    parser.add_argument("--out", type=Path, default=Path("results/benchmarks"))
+    parser.add_argument("--out", type=Path, default=Path("results/sweep_speedup"))
     args = parser.parse_args(argv)
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
