@@ -6,8 +6,8 @@ peak memory is its own). Prints one JSON object.
 Phases are timed by wrapping the model's own methods on this instance; nothing in the model
 changes. Each month a bare ``shuffle_do`` of a method that does nothing runs
 over the same agents (random state restored, so the run is the one it would be; before the
-firms' loop in even months, after it in odd ones) to price the agent layer: planning in bulk
-plus the agents' steps, against the bare loop.
+firms' loop one month, after it the next) to price the agent layer: planning in bulk plus the
+agents' steps, against the bare loop.
 """
 
 from __future__ import annotations
@@ -84,8 +84,9 @@ def instrument(model: WB6Model, spent: dict) -> None:
         model.random.setstate(state)
 
     def firm_step(method):
-        # whichever loop runs first meets the agents out of cache: take turns
-        bare_first = model.month % 2 == 0
+        # whichever loop runs first meets the agents out of cache: take turns (shifted each
+        # year, so that the year-end months take turns too)
+        bare_first = (model.month + model.month // 12) % 2 == 0
         if bare_first:
             bare()
         started = time.perf_counter()

@@ -289,9 +289,10 @@ class WB6Model(mesa.Model):
         lines = (firms.capacity > 0) & (firms.utilisation >= 0.9)
         if self.financier is None:
             rate = np.array([r.hurdle_rate for r in self.regulators])[firms.economy]
-            remining &= pays(self._remining_figures(np.arange(firms.n_firms))[1:],
-                             int(p["remining_lifetime_years"]), rate)
-            lines &= pays(self._line_figures(firms.capacity)[1:], RECYCLING_LINE_YEARS, rate[:, None])
+            rows = np.flatnonzero(remining)
+            remining[rows] = pays(self._remining_figures(rows)[1:], int(p["remining_lifetime_years"]), rate[rows])
+            f, m = np.nonzero(lines)
+            lines[f, m] = pays(self._line_figures(firms.capacity[f, m])[1:], RECYCLING_LINE_YEARS, rate[f])
         return remining | lines.any(axis=1)
 
     def _remining_figures(self, f):
