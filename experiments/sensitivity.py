@@ -33,17 +33,14 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from hydra import compose, initialize_config_dir  # noqa: E402
 from joblib import Parallel, delayed  # noqa: E402
 from SALib.analyze import morris as morris_analyze  # noqa: E402
 from SALib.sample import morris as morris_sample  # noqa: E402
 
-from sim.config import register_configs  # noqa: E402
+from sim.config import compose_config  # noqa: E402
 from sim.errors import SimInputError  # noqa: E402
 from sim.results import is_complete  # noqa: E402
 from sim.sweep import Progress, aggregate, job_name, run_job, single_threaded_kernels, sweep_folder  # noqa: E402
-
-CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"
 
 #: the uncertain inputs, as config keys, with their ranges (low, high) and where they come from
 FACTORS = {
@@ -88,12 +85,6 @@ def run_overrides(row: np.ndarray, base: list[str]) -> list[str]:
     # ``++``: ``parameters`` starts empty, so its keys are added rather than changed
     return base + [f"{'++' if name.startswith('parameters.') else ''}{name}={value!r}"
                    for name, value in zip(FACTORS, row.tolist())]
-
-
-def compose_config(overrides: list[str]):
-    register_configs()
-    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        return compose(config_name="config", overrides=overrides)
 
 
 def _run(cfg, overrides: list[str]):

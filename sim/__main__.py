@@ -5,8 +5,6 @@ from __future__ import annotations
 import logging
 import signal
 import sys
-from pathlib import Path
-
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -15,7 +13,7 @@ from hydra.errors import HydraException
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from sim.config import register_configs, schema_keys
+from sim.config import CONFIG_DIR, group_options, register_configs, schema_keys
 from sim.errors import ConfigError, InvariantError, SimInputError
 from sim.results import STOP, check_writable, run_to_folder
 from sim.sweep import run_job
@@ -24,7 +22,6 @@ log = logging.getLogger("sim")
 register_configs()
 # Mesa logs every step at INFO; a 120-month run needs only our own messages.
 logging.getLogger("MESA").setLevel(logging.WARNING)
-CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"
 
 
 @hydra.main(version_base="1.3", config_path="../configs", config_name="config")
@@ -90,7 +87,7 @@ def _check_group_choice(group: str, override) -> None:
     """Each option chosen for a config group (``policies=[epr,lab_network]``, also in a sweep)
     must be one of ``configs/<group>/*.yaml``; Hydra would not list them for a list."""
     value = override.value()
-    options = sorted(p.stem for p in (CONFIG_DIR / group).glob("*.yaml"))
+    options = group_options(group)
     if value is None and not override.is_delete():
         raise ConfigError(group, f"needs an option (to choose none, use ~{group})", choices=options)
     chosen = value.list if isinstance(value, ChoiceSweep) else [value]

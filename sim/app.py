@@ -18,19 +18,17 @@ import threading
 import time
 import typing
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import solara
 import solara.lab
-from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
-from sim.config import register_configs
+from sim.config import compose_config, group_options
 from sim.errors import SimInputError
 from sim.model import WB6Model
 from sim.policies import REGISTRY
-from sim.policies.base import CONFIG_DIR, default_params
+from sim.policies.base import default_params
 from sim.viz import CLASS_COLOURS, CLASS_LABELS, MapView, draw_trends, png_data_uri, sparkline_svg
 from sim.world import STATUSES
 
@@ -38,7 +36,6 @@ NO_PHASE = "none (no pilots)"
 WORDS = {"eow": "EoW", "epr": "EPR", "eur": "EUR", "crm": "CRM", "co2": "CO2"}
 #: trailing words of a field name that its unit, shown beside it, already says
 UNIT_WORDS = ("eur", "t", "days", "months")
-_compose_lock = threading.Lock()
 
 
 def humanise(name: str) -> str:
@@ -98,10 +95,9 @@ def pilot_controls() -> list[PilotControl]:
     return [PilotControl.of(name) for name in sorted(REGISTRY)]
 
 
-def _compose(overrides: list[str]) -> dict:
-    register_configs()
-    with _compose_lock, initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        return OmegaConf.to_container(compose(config_name="config", overrides=overrides), resolve=True)
+def composed(overrides: list[str]) -> dict:
+    """The command line's config for ``overrides``, as a plain mapping."""
+    return OmegaConf.to_container(compose_config(overrides), resolve=True)
 
 
 @cache
@@ -109,13 +105,13 @@ def presets() -> dict[str, dict]:
     """Phase name -> composed config, as ``python -m sim phase=<name>`` would run it, for each
     ``configs/phase/*.yaml``: single phases by start month, then bundles spanning several
     phases (the whole roadmap). Without a phase that switches no pilot, NO_PHASE comes first."""
-    phases = {p.stem: _compose([f"phase={p.stem}"]) for p in sorted((CONFIG_DIR / "phase").glob("*.yaml"))}
+    phases = {name: composed([f"phase={name}"]) for name in group_options("phase")}
 
     def order(name):
         starts = {p.get("start_month", 0) for p in phases[name]["policies"].values()}
         return len(starts) > 1, min(starts, default=-1), name
 
-    found = {} if any(not c["policies"] for c in phases.values()) else {NO_PHASE: _compose([])}
+    found = {} if any(not c["policies"] for c in phases.values()) else {NO_PHASE: composed([])}
     found.update({name: phases[name] for name in sorted(phases, key=order)})
     return found
 

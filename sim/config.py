@@ -6,10 +6,20 @@ the wrong type fails before the model is built.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, is_dataclass
+from pathlib import Path
 from typing import Any, get_type_hints
 
+from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
+from omegaconf import DictConfig
+
+#: the Hydra config tree (configs/ at the repository root)
+CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"
+# Hydra's compose API keeps global state: one composition at a time (the dashboard has threads)
+_compose_lock = threading.Lock()
 
 
 @dataclass
@@ -51,6 +61,19 @@ class SimConfig:
 
 def register_configs() -> None:
     ConfigStore.instance().store(name="sim_schema", node=SimConfig)
+
+
+def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
+    """The config ``python -m sim <overrides>`` runs (e.g. ``["phase=short_term", "seed=3"]``),
+    composed from ``configs/`` with Hydra's compose API; not for use inside a Hydra app."""
+    register_configs()
+    with _compose_lock, initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        return compose(config_name="config", overrides=list(overrides))
+
+
+def group_options(group: str) -> list[str]:
+    """The options of a config group: ``configs/<group>/*.yaml`` (``phase`` -> baseline, ...)."""
+    return sorted(p.stem for p in (CONFIG_DIR / group).glob("*.yaml"))
 
 
 def _nested(cls) -> dict[str, type | None]:

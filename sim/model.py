@@ -10,7 +10,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim.agents import PRO, Customs, Firm, Regulator
 from sim.agents.firm import plan_month
-from sim.config import SimConfig, schema_keys, unknown_key
+from sim.config import SimConfig, compose_config, group_options, schema_keys, unknown_key
 from sim.errors import ConfigError
 from sim.investment import FinancingTerms, Project
 from sim.kpis import KpiRecorder
@@ -42,7 +42,12 @@ def pays(figures: tuple[np.ndarray, np.ndarray], years: int, rate: np.ndarray) -
 
 
 def as_config(config) -> SimConfig:
-    """A SimConfig from a dataclass, a DictConfig or a plain dict (unknown keys are errors)."""
+    """A SimConfig from a dataclass, a DictConfig or a plain dict (unknown keys are errors).
+
+    A plain dict that names a ``phase`` but no ``policies`` runs what ``python -m sim
+    phase=<name>`` runs (the phase's pilots and run name) with the dict's other keys on top.
+    Where ``policies`` are given, or in a dataclass or DictConfig (composed by Hydra already),
+    ``phase`` only labels the run."""
     if config is None:
         return SimConfig()
     if isinstance(config, SimConfig):
@@ -55,6 +60,12 @@ def as_config(config) -> SimConfig:
     bad = unknown_key(raw)
     if bad is not None:
         raise ConfigError(bad, "unknown config key", choices=schema_keys(bad), value=bad.rsplit(".", 1)[-1])
+    if isinstance(config, dict) and config.get("phase") and "policies" not in config:
+        phase = config["phase"]
+        if phase not in group_options("phase"):
+            raise ConfigError("phase", f"unknown phase {phase!r} of configs/phase", choices=group_options("phase"),
+                              value=str(phase))
+        config = OmegaConf.merge(OmegaConf.to_container(compose_config([f"phase={phase}"])), config)
     try:
         merged = OmegaConf.merge(schema, config if isinstance(config, DictConfig) else OmegaConf.create(config))
         return OmegaConf.to_object(merged)

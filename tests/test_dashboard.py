@@ -24,10 +24,10 @@ import numpy as np
 import pytest
 
 from sim import dashboard_assets
-from sim.app import PilotControl, Settings, _compose, humanise, kpi_cards, pilot_controls, presets
+from sim.app import PilotControl, Settings, composed, humanise, kpi_cards, pilot_controls, presets
 from sim.model import WB6Model
 from sim.policies import REGISTRY
-from sim.policies.base import CONFIG_DIR
+from sim.config import CONFIG_DIR
 from sim.viz import FlowRouter, MapView, draw_trends, png_data_uri, sparkline_svg
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,7 +58,7 @@ def test_phase_selector_lists_every_phase_and_runs_what_the_command_line_runs():
     assert phases <= set(presets())
     for phase in phases:
         settings = Settings.of_preset(phase)
-        cli = _compose([f"phase={phase}"])
+        cli = composed([f"phase={phase}"])
         assert settings.config()["policies"] == cli["policies"], phase
         on = {name for name, switched_on, _ in settings.pilots if switched_on}
         assert on == set(cli["policies"]), phase

@@ -15,13 +15,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from hydra import compose, initialize_config_dir
 
-from sim.config import register_configs
+from sim.config import CONFIG_DIR, compose_config
 from sim.errors import ConfigError
-from sim.model import WB6Model
+from sim.model import WB6Model, as_config
 from sim.policies import REGISTRY
-from sim.policies.base import CONFIG_DIR, default_params
+from sim.policies.base import default_params
 from sim.synthetic import synthetic_scenario
 from sim.world import EOW, WASTE
 
@@ -186,12 +185,6 @@ def test_a_pilot_changes_nothing_before_its_start_month(name):
 
 
 # ---- configuration ---------------------------------------------------------------------
-def compose_config(*overrides):
-    register_configs()
-    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        return compose(config_name="config", overrides=list(overrides))
-
-
 def test_every_pilot_has_a_config_matching_its_parameters():
     on_disk = {p.stem for p in (CONFIG_DIR / "policies").glob("*.yaml")}
     assert on_disk == set(REGISTRY)
@@ -215,7 +208,7 @@ def test_every_pilot_default_has_a_source_or_an_assumption():
 def test_phases_start_when_the_seed_roadmap_says():
     starts = yaml.safe_load((ROOT / "sim/data/parameters.yaml").read_text())["roadmap_phase_start_months"]["value"]
     for phase in PHASES:
-        config = compose_config(f"phase={phase}")
+        config = compose_config([f"phase={phase}"])
         assert config.phase == phase and config.run_name == phase
         assert config.policies, phase
         for name, params in config.policies.items():
@@ -223,20 +216,36 @@ def test_phases_start_when_the_seed_roadmap_says():
 
 
 def test_the_roadmap_schedules_every_pilot_once():
-    bundles = {phase: set(compose_config(f"phase={phase}").policies) for phase in PHASES}
+    bundles = {phase: set(compose_config([f"phase={phase}"]).policies) for phase in PHASES}
     everything = [name for bundle in bundles.values() for name in bundle]
     assert sorted(everything) == sorted(REGISTRY)
-    roadmap = compose_config("phase=roadmap")
+    roadmap = compose_config(["phase=roadmap"])
     assert set(roadmap.policies) == set(REGISTRY) and roadmap.phase == "roadmap"
-    assert compose_config("phase=baseline").policies == {}
+    assert compose_config(["phase=baseline"]).policies == {}
     assert compose_config().policies == {}
 
 
 def test_pilots_compose_on_the_command_line():
-    config = compose_config("policies=[harmonised_eow,epr]", "policies.epr.fee_eur_t=40")
+    config = compose_config(["policies=[harmonised_eow,epr]", "policies.epr.fee_eur_t=40"])
     assert set(config.policies) == {"harmonised_eow", "epr"}
     assert config.policies.epr.fee_eur_t == 40 and config.policies.epr.target_rate == 0.4
     WB6Model(config)  # builds
+
+
+def test_a_phase_named_in_python_runs_its_pilots_as_on_the_command_line():
+    config = as_config({"phase": "short_term", "months": 12, "seed": 3})
+    cli = as_config(compose_config(["phase=short_term", "months=12", "seed=3"]))
+    assert config == cli and set(config.policies) == {"harmonised_eow", "green_procurement", "epr"}
+    # with its own pilots the mapping is complete: the phase only labels it
+    assert as_config({"phase": "short_term", "policies": {}}).policies == {}
+    with pytest.raises(ConfigError, match="did you mean 'short_term'") as err:
+        as_config({"phase": "shortterm"})
+    assert err.value.where == "phase" and "long_term" in str(err.value)
+
+
+def test_a_misspelt_pilot_is_named_with_the_likely_one():
+    with pytest.raises(ConfigError, match="did you mean 'landfill_fee'"):
+        WB6Model({"months": 1, "policies": {"landfil_fee": {}}})
 
 
 @pytest.mark.parametrize("policies, where", [

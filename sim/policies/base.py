@@ -16,15 +16,12 @@ import dataclasses
 import math
 import typing
 from functools import cache
-from pathlib import Path
 from typing import Any, ClassVar
 
 import yaml
 
+from sim.config import CONFIG_DIR
 from sim.errors import ConfigError
-
-#: the Hydra config tree (configs/ at the repository root)
-CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
 
 REGISTRY: dict[str, type["Policy"]] = {}
 
@@ -171,7 +168,7 @@ def build_policies(config: dict[str, Any], model) -> list[Policy]:
     policies = []
     for name in sorted(config):
         if name not in REGISTRY:
-            raise ConfigError(f"policies.{name}", "unknown policy", choices=REGISTRY)
+            raise ConfigError(f"policies.{name}", "unknown policy", choices=REGISTRY, value=name)
         raw = config[name] or {}
         if not isinstance(raw, dict):
             raise ConfigError(f"policies.{name}", f"needs a mapping of parameters, got {raw!r}")
