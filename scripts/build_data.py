@@ -47,6 +47,8 @@ SEED_TAILINGS_SLAG_MATERIALS = ("tailings", "slag", "red_mud")
 DETOUR_ROAD = 1.3
 DETOUR_RAIL = 1.4
 MIN_LINK_KM = 1.0
+#: sites of each side a border crossing is linked to
+CROSSING_LINKS = 2
 MT = 1_000_000.0
 
 
@@ -406,60 +408,37 @@ def build_links(sites, borders):
         if u != v and key not in edges:
             edges[key] = (u, v, reason)
 
+    # Roads within each economy: the Gabriel graph of its sites (u-v is a link unless another
+    # site lies inside the circle on u-v as diameter). It is planar and connected and keeps
+    # paths close to the straight line, as trunk roads do; a k-nearest rule left gaps that sent
+    # domestic freight through a neighbour (Obrenovac-Beocin via Bosnia). Crossings hang off
+    # that network, so a domestic route never needs to pass a border post.
     sites_by_econ = {e: [s["site_id"] for s in sites if s["economy"] == e] for e in ECONOMIES}
-    econ_nodes = {e: [n for n, v in nodes.items() if e in v[2]] for e in ECONOMIES}
-
-    for s in sites:
-        u, e = s["site_id"], s["economy"]
-        cand = sorted((n for n in econ_nodes[e] if n != u), key=lambda n: (dist(u, n), n))
-        for v in cand[:3]:
-            add(u, v, f"3 nearest sites/crossings within {e}")
+    for e, members in sites_by_econ.items():
+        for i, u in enumerate(members):
+            for v in members[i + 1:]:
+                d_uv = dist(u, v) ** 2
+                if all(dist(u, w) ** 2 + dist(v, w) ** 2 >= d_uv for w in members if w not in (u, v)):
+                    add(u, v, f"Gabriel graph of the sites of {e}")
     for c in borders:
         u = c["crossing_id"]
         for e in (c["economy_a"], c["economy_b"]):
-            cand = sorted(sites_by_econ[e], key=lambda n: (dist(u, n), n))
-            for v in cand[:3]:
-                add(u, v, f"crossing to 3 nearest sites in {e}")
+            for v in sorted(sites_by_econ[e], key=lambda n: (dist(u, n), n))[:CROSSING_LINKS]:
+                add(u, v, f"crossing to the {CROSSING_LINKS} nearest sites in {e}")
 
-    def components(node_list):
-        node_set = set(node_list)
-        adj = {n: set() for n in node_list}
-        for key, (u, v, _) in edges.items():
-            if u in node_set and v in node_set:
-                adj[u].add(v)
-                adj[v].add(u)
-        seen, comps = set(), []
-        for n in node_list:
-            if n in seen:
-                continue
-            stack, comp = [n], set()
-            while stack:
-                x = stack.pop()
-                if x in comp:
-                    continue
-                comp.add(x)
-                stack.extend(adj[x] - comp)
-            seen |= comp
-            comps.append(comp)
-        return comps
+    root = {n: n for n in nodes}
 
-    for e in ECONOMIES:
-        while True:
-            comps = components(econ_nodes[e])
-            if len(comps) <= 1:
-                break
-            best = None
-            first = comps[0]
-            for other in comps[1:]:
-                for u in first:
-                    for v in other:
-                        d = dist(u, v)
-                        if best is None or d < best[0]:
-                            best = (d, u, v)
-            add(best[1], best[2], f"shortest link joining components of {e}")
-    whole = components(list(nodes))
-    if len(whole) != 1:
-        raise AssertionError(f"road graph has {len(whole)} components")
+    def find(n):
+        while root[n] != n:
+            root[n] = root[root[n]]
+            n = root[n]
+        return n
+
+    for u, v, _ in edges.values():
+        root[find(u)] = find(v)
+    parts = {find(n) for n in nodes}
+    if len(parts) != 1:
+        raise AssertionError(f"road graph has {len(parts)} components")
 
     rows = []
     for key, (u, v, reason) in sorted(edges.items(), key=lambda kv: sorted(kv[0])):
@@ -560,9 +539,6 @@ def build_firms(sites, shared, facts, supp, raw_sites):
     def stream(fid, mat, role, tonnes, quality, source, assumption):
         streams.append(dict(firm_id=fid, material=mat, role=role, tonnes=float(round(tonnes, 1)),
                             quality=quality, source=source, assumption=assumption))
-
-    site_by_id = {s["site_id"]: s for s in sites}
-    deposit_src = {}
 
     # ---------------- industrial sites -------------------------------------------------
     eps = supp["rs.eps.ash_slag_generation"]

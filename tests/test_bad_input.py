@@ -24,6 +24,8 @@ from sim.scenario import DEFAULT_SCENARIO
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = "broken"
+#: the line a row appended to links.csv lands on
+APPENDED_LINK_LINE = len((DEFAULT_SCENARIO / "links.csv").read_text(encoding="utf-8").splitlines()) + 1
 
 
 # ---- how to break a scenario folder ---------------------------------------------------------
@@ -167,7 +169,7 @@ SCENARIO_CASES = [
      ["firm_streams.csv:1", "missing column(s) ['tonnes']", "unexpected column(s) ['tonnse']",
       "did you mean 'tonnes'", "valid choices: assumption, firm_id"]),
     ("row with too many fields", append_line("links", "A,B,road,3,src,,extra,fields"),
-     ["links.csv", "cannot be read as CSV", "Expected 6 fields in line 391, saw 8"]),
+     ["links.csv", "cannot be read as CSV", f"Expected 6 fields in line {APPENDED_LINK_LINE}, saw 8"]),
     ("empty file", write_bytes("economies.csv", b""),
      ["economies.csv", "is empty: a header line is needed", "valid choices: assumption, by_product_framework"]),
     ("binary garbage", write_bytes("firms.csv", bytes(range(256)) * 8),
