@@ -86,3 +86,17 @@ def test_network_connects_every_firm():
     reachable = np.isfinite(model.market.cost[0][:, nodes])
     assert reachable.all()
     assert costs is None  # costs are computed lazily, on the first month
+
+
+def test_domestic_routes_never_pass_a_border_post():
+    """Freight between two sites of one economy stays at home, in every shipment class."""
+    model = WB6Model({"months": 1})
+    market, network = model.market, model.network
+    market.refresh_costs()
+    site_economy = np.full(network.n_nodes, -1)
+    site_economy[model.firms.node] = model.firms.economy
+    origin_economy = site_economy[market.origin_nodes]
+    for row, economy in enumerate(origin_economy):
+        home = np.flatnonzero(site_economy == economy)
+        crossings = market.first_crossing[:, row, home]
+        assert (crossings < 0).all(), (network.node_ids[market.origin_nodes[row]], economy)
