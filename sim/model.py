@@ -141,6 +141,8 @@ class WB6Model(mesa.Model):
         self.firm_agents = self.agents_by_type[Firm]
         #: firm row -> materials it files for registration this month (set by ``plan_month``)
         self.firm_tasks: dict[int, list[int]] = {}
+        #: firm row -> projects it weighs this month, at the year's end (set by ``plan_month``)
+        self.firm_projects: dict[int, list[Project]] = {}
         self._remining_setup()
         self.market = Market(self)
         self.kpis = KpiRecorder(self)
@@ -291,20 +293,35 @@ class WB6Model(mesa.Model):
 
     def investment_prospects(self) -> np.ndarray:
         """bool[F]: firms worth asking to weigh investments. Some project passes the tests of
-        ``investment_options`` (plants under way aside) and, unless a financier may offer better
+        ``investment_options_of`` (plants under way aside) and, unless a financier may offer better
         terms, pays at the firm's hurdle rate (judged with a margin for rounding, so that every
         firm that would invest is asked)."""
         firms, p = self.firms, self.params
-        remining = ((self.remining_revenue_eur_t > 0) & (firms.stock[:, self._stock_columns()].sum(axis=1) > 0)
-                    & (firms.remining_t_month.sum(axis=1) == 0))
-        lines = (firms.capacity > 0) & (firms.utilisation >= 0.9)
+        remining, line_firms, line_materials = self._investment_candidates()
         if self.financier is None:
-            rate = np.array([r.hurdle_rate for r in self.regulators])[firms.economy]
-            rows = np.flatnonzero(remining)
-            remining[rows] = pays(self._remining_figures(rows)[1:], int(p["remining_lifetime_years"]), rate[rows])
-            f, m = np.nonzero(lines)
-            lines[f, m] = pays(self._line_figures(firms.capacity[f, m])[1:], RECYCLING_LINE_YEARS, rate[f])
-        return remining | lines.any(axis=1)
+            hurdle_rate = np.array([r.hurdle_rate for r in self.regulators])
+            remining = remining[pays(self._remining_figures(remining)[1:], int(p["remining_lifetime_years"]),
+                                     hurdle_rate[firms.economy[remining]])]
+            line_firms = line_firms[pays(self._line_figures(firms.capacity[line_firms, line_materials])[1:],
+                                         RECYCLING_LINE_YEARS, hurdle_rate[firms.economy[line_firms]])]
+        prospects = np.zeros(firms.n_firms, dtype=bool)
+        prospects[remining] = True
+        prospects[line_firms] = True
+        return prospects
+
+    def _investment_candidates(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rows of the firms that could build a re-mining plant (their deposits hold recoverable
+        metals and they run none), and the (firm row, material) of each stream taken in at 90 %
+        of capacity or more, which a recycling line would expand; firm by firm, materials in
+        order. Plants under way are not looked at. (Few firms pass: the tests on all firms are
+        the cheap and selective ones.)"""
+        firms = self.firms
+        remining = np.flatnonzero(self.remining_revenue_eur_t > 0)
+        remining = remining[(firms.stock[remining][:, self._stock_columns()].sum(axis=1) > 0)
+                            & (firms.remining_t_month[remining].sum(axis=1) == 0)]
+        near_capacity = np.flatnonzero(firms.utilisation >= 0.9)
+        line_firms, line_materials = np.divmod(near_capacity[firms.capacity.take(near_capacity) > 0], self.n_materials)
+        return remining, line_firms, line_materials
 
     def _remining_figures(self, f):
         """Throughput (t/yr), capex and annual margin (EUR) of the re-mining plant of firm row(s) ``f``."""
@@ -321,25 +338,38 @@ class WB6Model(mesa.Model):
                 p["recycling_line_margin_eur_t"] * self.price_multiplier * added)
 
     def investment_options(self, firm: Firm) -> list[Project]:
-        f, firms, p = firm.index, self.firms, self.params
-        options = []
+        """The projects ``firm`` could start now (see ``investment_options_of``)."""
+        return self.investment_options_of(np.array([firm.index]))[firm.index]
+
+    def investment_options_of(self, rows: np.ndarray) -> dict[int, list[Project]]:
+        """The projects each firm of ``rows`` could start, figured for all of them at once (see
+        ``_investment_candidates``), none of a kind (and stream) it has under way: its re-mining
+        plant first, then its recycling lines by material."""
+        firms, p = self.firms, self.params
+        options: dict[int, list[Project]] = {f: [] for f in rows.tolist()}
+        asked = np.zeros(firms.n_firms, dtype=bool)
+        asked[rows] = True
+        remining, line_firms, line_materials = self._investment_candidates()
+        remining = remining[asked[remining]]
         stock_cols = self._stock_columns()
-        stock = firms.stock[f, stock_cols]
-        building = self.building.get(f, set())
-        if (self.remining_revenue_eur_t[f] > 0 and stock.sum() > 0 and firms.remining_t_month[f].sum() == 0
-                and not any(kind == "remining" for kind, _ in building)):
-            throughput, capex, margin = self._remining_figures(f)
-            options.append(Project(
-                "remining", f, tuple(c for c, s in zip(stock_cols, stock) if s > 0), throughput,
-                capex, margin, int(p["remining_lifetime_years"]),
-                crm_output=any(self.remining_yield[m][f] > 0 for m in self.crm_metals),
-            ))
-        for m in np.flatnonzero((firms.capacity[f] > 0) & (firms.utilisation[f] >= 0.9)):
-            if ("recycling_line", (int(m),)) in building:
-                continue
-            added, capex, margin = self._line_figures(firms.capacity[f, m])
-            options.append(Project("recycling_line", f, (int(m),), added, capex, margin, RECYCLING_LINE_YEARS,
-                                   crm_output=False))
+        throughput, capex, margin = self._remining_figures(remining)
+        holds = (firms.stock[remining][:, stock_cols] > 0).tolist()
+        crm_output = np.zeros(len(remining), dtype=bool)
+        for metal in self.crm_metals:
+            crm_output |= self.remining_yield[metal][remining] > 0
+        for i, f in enumerate(remining.tolist()):
+            if not any(kind == "remining" for kind, _ in self.building.get(f, ())):
+                options[f].append(Project(
+                    "remining", f, tuple(c for c, held in zip(stock_cols, holds[i]) if held), throughput[i],
+                    capex[i], margin[i], int(p["remining_lifetime_years"]), crm_output=bool(crm_output[i]),
+                ))
+        line_asked = asked[line_firms]
+        line_firms, line_materials = line_firms[line_asked], line_materials[line_asked]
+        added, capex, margin = self._line_figures(firms.capacity[line_firms, line_materials])
+        for i, (f, m) in enumerate(zip(line_firms.tolist(), line_materials.tolist())):
+            if ("recycling_line", (m,)) not in self.building.get(f, ()):
+                options[f].append(Project("recycling_line", f, (m,), added[i], capex[i], margin[i],
+                                          RECYCLING_LINE_YEARS, crm_output=False))
         return options
 
     def financing_terms(self, firm: Firm, project: Project) -> FinancingTerms:
@@ -347,8 +377,7 @@ class WB6Model(mesa.Model):
         base = FinancingTerms(rate=firm.regulator.hurdle_rate)
         return self.financier.terms(firm, project, base) if self.financier is not None else base
 
-    def invest(self, firm: Firm, project: Project) -> None:
-        terms = self.financing_terms(firm, project)
+    def invest(self, firm: Firm, project: Project, terms: FinancingTerms) -> None:
         if self.financier is not None:
             self.financier.commit(project, terms)
         # the plant operates once permitted and built

@@ -9,9 +9,12 @@ kernels following the rules stated there.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import mesa
 import numpy as np
 
+from sim.investment import Project
 from sim.world import WASTE
 
 
@@ -35,19 +38,21 @@ class Firm(mesa.Agent):
 
     def step(self) -> None:
         """This month: file the status applications it decided on and, at the year's end, weigh
-        its investment options. (Learning about exchanges, joining them and choosing the streams
-        to register were decided for all firms at once by :func:`plan_month`.)"""
+        the investment projects open to it. (Learning about exchanges, joining them, choosing the
+        streams to register and finding its projects were done for all firms at once by
+        :func:`plan_month`.)"""
         if self.index not in self.model.firm_tasks:
             return
         for material in self.model.firm_tasks[self.index]:
             self.regulator.receive_application(self.index, material)
-        if self.model.is_investment_month:
-            self.consider_investments()
+        self.consider_investments(self.model.firm_projects.get(self.index, ()))
 
-    def consider_investments(self) -> None:
-        for project in self.model.investment_options(self):
-            if project.npv(self.model.financing_terms(self, project)) > 0.0:
-                self.model.invest(self, project)
+    def consider_investments(self, projects: Iterable[Project]) -> None:
+        """Go ahead with each project that pays on the terms offered now."""
+        for project in projects:
+            terms = self.model.financing_terms(self, project)
+            if project.npv(terms) > 0.0:
+                self.model.invest(self, project, terms)
 
 
 def plan_month(model) -> None:
@@ -61,7 +66,9 @@ def plan_month(model) -> None:
       (it trades from this month, files applications from the next);
     - a firm taking part asks its regulator to register as by-product / end-of-waste each
       stream it offers that the regulator could grant and that it has not applied for yet;
-    - at the year's end a firm taking part with investment prospects weighs them.
+    - at the year's end a firm taking part with investment prospects weighs them. Its projects
+      are figured here (``model.firm_projects``); the terms it is offered, and so whether it
+      goes ahead, are settled in its step (a financier's budget goes first come, first served).
     """
     firms = model.firms
     gap = model.awareness_ceiling - firms.awareness
@@ -73,9 +80,10 @@ def plan_month(model) -> None:
     applying = took_part[:, None] & firms.offers & ~firms.applied & (firms.status == WASTE) & (grantable != WASTE)
     firms.applied |= applying
     rows, materials = np.nonzero(applying)
-    tasks: dict[int, list[int]] = {}
+    projects: dict[int, list[Project]] = {}
     if model.is_investment_month:
-        tasks = {f: [] for f in np.flatnonzero(took_part & model.investment_prospects()).tolist()}
+        projects = model.investment_options_of(np.flatnonzero(took_part & model.investment_prospects()))
+    tasks: dict[int, list[int]] = {f: [] for f in projects}
     for f, material in zip(rows.tolist(), materials.tolist()):
         tasks.setdefault(f, []).append(material)
-    model.firm_tasks = tasks
+    model.firm_tasks, model.firm_projects = tasks, projects
