@@ -76,7 +76,8 @@ def economies(model, codes: list[str], where: str) -> list[int]:
     """Indices of the named economies."""
     unknown = [c for c in codes if c not in model.economy_index]
     if unknown:
-        raise ConfigError(where, f"unknown economy {unknown[0]!r}", choices=model.economy_codes)
+        raise ConfigError(where, f"unknown economy {unknown[0]!r}", choices=model.economy_codes,
+                          value=unknown[0])
     return [model.economy_index[c] for c in codes]
 
 
@@ -91,7 +92,8 @@ def materials(model, names: list[str], where: str) -> list[int]:
     """Indices of the named materials."""
     unknown = [m for m in names if m not in model.material_index]
     if unknown:
-        raise ConfigError(where, f"unknown material {unknown[0]!r}", choices=model.material_ids)
+        raise ConfigError(where, f"unknown material {unknown[0]!r}", choices=model.material_ids,
+                          value=unknown[0])
     return [model.material_index[m] for m in names]
 
 
@@ -149,7 +151,7 @@ def make_params(cls: type[Policy], raw: dict[str, Any], where: str):
     fields = {f.name: f for f in dataclasses.fields(cls.Params)}
     unknown = set(raw) - set(fields)
     if unknown:
-        raise ConfigError(f"{where}.{sorted(unknown)[0]}", "unknown parameter", choices=fields)
+        raise ConfigError(f"{where}.{sorted(unknown)[0]}", "unknown parameter", choices=fields, value=sorted(unknown)[0])
     merged = {**default_params(cls.name), **raw}
     missing = set(fields) - set(merged)
     if missing:
