@@ -76,10 +76,10 @@ def plan_month(model) -> None:
     np.add(firms.awareness, growth * gap, out=firms.awareness, where=gap > 0.0)
     took_part = firms.participating.copy()
     firms.participating |= firms.awareness >= firms.trust_threshold
-    grantable = np.array([regulator.grantable_status for regulator in model.regulators])[firms.economy]
-    applying = took_part[:, None] & firms.offers & ~firms.applied & (firms.status == WASTE) & (grantable != WASTE)
+    can_grant = np.array([regulator.grantable_status != WASTE for regulator in model.regulators])[firms.economy]
+    applying = took_part[:, None] & firms.offers & ~firms.applied & (firms.status == WASTE) & can_grant
     firms.applied |= applying
-    rows, materials = np.nonzero(applying)
+    rows, materials = np.divmod(np.flatnonzero(applying), model.n_materials)
     projects: dict[int, list[Project]] = {}
     if model.is_investment_month:
         projects = model.investment_options_of(np.flatnonzero(took_part & model.investment_prospects()))
