@@ -337,10 +337,6 @@ class WB6Model(mesa.Model):
         return (added, p["recycling_line_capex_eur_per_t_yr"] * added,
                 p["recycling_line_margin_eur_t"] * self.price_multiplier * added)
 
-    def investment_options(self, firm: Firm) -> list[Project]:
-        """The projects ``firm`` could start now (see ``investment_options_of``)."""
-        return self.investment_options_of(np.array([firm.index]))[firm.index]
-
     def investment_options_of(self, rows: np.ndarray) -> dict[int, list[Project]]:
         """The projects each firm of ``rows`` could start, figured for all of them at once (see
         ``_investment_candidates``), none of a kind (and stream) it has under way: its re-mining

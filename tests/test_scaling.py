@@ -60,7 +60,7 @@ def test_investment_prospects_include_every_firm_that_would_invest():
     for _ in range(11):
         model.step()
     model.firms.utilisation[::3] = 1.0  # some full recycling lines, so that both kinds of project show
-    options = {f.index: model.investment_options(f) for f in model.firm_agents}
+    options = model.investment_options_of(np.arange(model.firms.n_firms))
     assert {p.kind for projects in options.values() for p in projects} == {"remining", "recycling_line"}
     would = [f.index for f in model.firm_agents
              if any(p.npv(model.financing_terms(f, p)) > 0.0 for p in options[f.index])]
