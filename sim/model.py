@@ -63,7 +63,7 @@ def as_config(config) -> SimConfig:
     if isinstance(config, dict) and config.get("phase") and "policies" not in config:
         phase = config["phase"]
         if phase not in group_options("phase"):
-            raise ConfigError("phase", f"unknown phase {phase!r} of configs/phase", choices=group_options("phase"),
+            raise ConfigError("phase", f"unknown option {phase!r} of configs/phase", choices=group_options("phase"),
                               value=str(phase))
         config = OmegaConf.merge(OmegaConf.to_container(compose_config([f"phase={phase}"])), config)
     try:

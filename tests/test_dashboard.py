@@ -25,9 +25,9 @@ import pytest
 
 from sim import dashboard_assets
 from sim.app import PilotControl, Settings, composed, humanise, kpi_cards, pilot_controls, presets
+from sim.config import CONFIG_DIR
 from sim.model import WB6Model
 from sim.policies import REGISTRY
-from sim.config import CONFIG_DIR
 from sim.viz import FlowRouter, MapView, draw_trends, png_data_uri, sparkline_svg
 
 ROOT = Path(__file__).resolve().parents[1]
