@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
