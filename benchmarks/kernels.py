@@ -133,14 +133,14 @@ def bench_ledger(n_firms: int) -> list[dict]:
     the ledger is bandwidth-bound, so it is also held against a memory copy in this process."""
     rng = np.random.default_rng(0)
     shape = (n_firms, 15)
-    arrays = [rng.uniform(0, 100, shape) for _ in range(8)]
+    arrays = [rng.uniform(0, 100, shape) for _ in range(9)]
     fee, fine = rng.uniform(0, 30, shape), rng.uniform(0, 30, shape)
     propensity = rng.uniform(0, 1, n_firms)
     case = f"{n_firms} x 15"
     ledger_residuals(*arrays)
     split_disposal(arrays[0], fee, fine, propensity)
     kernel = best_of(10, ledger_residuals, *arrays)
-    numpy = best_of(10, lambda a: a[0] + a[1] + a[2] - a[3] - a[4] - a[5] - a[6] - a[7], arrays)
+    numpy = best_of(10, lambda a: a[0] + a[1] + a[2] + a[3] - a[4] - a[5] - a[6] - a[7] - a[8], arrays)
     part = [a[:2000].tolist() for a in arrays]
     python = best_of(1, reference.ledger_residuals, *part) * n_firms / 2000
     split = best_of(10, split_disposal, arrays[0], fee, fine, propensity)

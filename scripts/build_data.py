@@ -39,7 +39,11 @@ ECONOMIES = WB6 + EU
 
 MATERIALS = ["fly_ash", "bottom_ash", "slag", "red_mud", "tailings", "cd_waste", "plastics",
              "paper", "steel_scrap", "glass", "wood_biomass", "sludge", "textiles", "tyres",
-             "e_waste"]
+             "e_waste"] + ["recycled_aggregate", "glass_cullet", "regranulate", "rubber_granulate",
+                           "sorted_textiles"]
+#: treated products and the stream they are made from (their legal status follows that stream's)
+PRODUCT_OF = {"recycled_aggregate": "cd_waste", "glass_cullet": "glass", "regranulate": "plastics",
+              "rubber_granulate": "tyres", "sorted_textiles": "textiles"}
 EPR_STREAMS = ["plastics", "paper", "e_waste", "tyres", "textiles"]
 DEPOSIT_MATERIALS = ("tailings", "slag", "red_mud", "fly_ash")
 SEED_TAILINGS_SLAG_MATERIALS = ("tailings", "slag", "red_mud")
@@ -260,6 +264,29 @@ MATERIAL_SPEC = {
                 "WEEE trades at ~100-500 EUR/t; hazardous (mirror entries: CFCs, batteries, CRT "
                 "glass). Copper-scrap EoW criteria (Regulation 715/2013, seed 001) apply to the "
                 "copper fraction only: the model has no separate copper material"),
+    # treated products (sim/data/treatment.csv makes them from the streams above)
+    "recycled_aggregate": ("Recycled aggregate (crushed, screened C&D waste)",
+                           "natural aggregate (sand, gravel, crushed stone)", 12.0, 9.0, 0.01,
+                           False, None, "quarried aggregate ~8-15 EUR/t; certified recycled "
+                           "aggregate sells a few EUR/t below it; small CO2 saving from avoided "
+                           "quarrying and haul"),
+    "glass_cullet": ("Furnace-ready glass cullet (sorted, cleaned, colour-separated)",
+                     "glass batch (silica sand, soda ash, limestone)", 110.0, 80.0, 0.30, False,
+                     "eu.eow.glass_cullet", "batch materials ~80-140 EUR/t; processed cullet "
+                     "trades near the top of the cullet range; ~0.3 t CO2/t incl. melting "
+                     "energy"),
+    "regranulate": ("Plastic flakes and regranulate (washed, extruded)", "virgin polymer "
+                    "(PET/PE/PP)", 1200.0, 700.0, 1.5, False, None,
+                    "virgin PET/PE ~1,000-1,400 EUR/t; rPET flakes and PE/PP regranulate "
+                    "~500-900 EUR/t; ~1.5 t CO2 avoided per t mechanically recycled"),
+    "rubber_granulate": ("Rubber granulate and powder from end-of-life tyres",
+                         "virgin rubber / EPDM granulate", 400.0, 150.0, 0.6, False, None,
+                         "EPDM and virgin rubber granulate ~300-1,000 EUR/t; tyre granulate "
+                         "~50-250 EUR/t; CO2 as for tyres"),
+    "sorted_textiles": ("Sorted used textiles (reuse grades, wipers, recycling fibre)",
+                        "virgin fibre (cotton, polyester)", 1500.0, 350.0, 2.0, False, None,
+                        "sorted used clothing and wipers ~200-600 EUR/t; ~2 t CO2/t for reuse "
+                        "and fibre recycling"),
 }
 
 
@@ -631,8 +658,9 @@ def build_firms(sites, shared, facts, supp, raw_sites):
                        "biomass); min quality assumed")
         elif kind == "glass":
             g = supp["rs.recycling.glass_sfs"]
-            stream(fid, "glass", "absorbs", g["value"]["cullet_recycling_t_per_day"] * 365.0, 0.7,
-                   g["source"], "tonnes: 200 t cullet/day x 365 days; min quality assumed")
+            stream(fid, "glass_cullet", "absorbs", g["value"]["cullet_recycling_t_per_day"] * 365.0,
+                   0.7, g["source"], "tonnes: 200 t cullet/day x 365 days; furnace-ready cullet "
+                   "(processed glass); min quality assumed")
         elif kind == "paper_mill":
             p = supp["rs.recycling.paper_umka"]
             stream(fid, "paper", "absorbs", p["value"]["waste_paper_processing_t"], 0.5,
@@ -653,10 +681,8 @@ def build_firms(sites, shared, facts, supp, raw_sites):
                 t = supp["rs.recycling.tyres"]
                 cap = float(t["value"]["Eco_Recycling_capacity_t"])
                 src = "https://danube-goes-circular.eu/?q=node/2500"
+                # its steel wire and granulate are made from the tyres it takes in (treatment.csv)
                 stream(fid, "tyres", "absorbs", cap, 0.3, src, "min quality assumed")
-                stream(fid, "steel_scrap", "generates", cap * 0.5 * 0.15, 0.5, src,
-                       "tonnes: 15% steel wire in tyres x assumed 50% utilisation of the "
-                       "46 kt/yr capacity; quality assumed")
             elif sid == "RS_RE_GREENTECH":
                 p = supp["rs.recycling.pet_greentech"]
                 stream(fid, "plastics", "absorbs", float(p["value"]), 0.6, p["source"],
@@ -817,7 +843,7 @@ def build_firms(sites, shared, facts, supp, raw_sites):
             fc = "F_CON_" + sid.split("_CITY_")[0] + "_" + sid.split("_CITY_")[1]
             firm(fc, sid, "construction", f"{cname} construction sector", psrc,
                  "firm: stands for the city's builders and road contractors")
-            stream(fc, "cd_waste", "absorbs", pop * 0.25, 0.5, psrc,
+            stream(fc, "recycled_aggregate", "absorbs", pop * 0.25, 0.5, psrc,
                    "tonnes: recycled-aggregate demand ~0.25 t/cap/yr (road sub-base, fills; "
                    "seed 001: aggregate-short regions could import recycled aggregate); min "
                    "quality assumed")
@@ -836,8 +862,9 @@ def build_firms(sites, shared, facts, supp, raw_sites):
 
     # ---------------- EU buyers ----------------------------------------------------------
     eu_caps = {"steel_scrap": (1.0e6, 0.7), "paper": (0.5e6, 0.6), "plastics": (0.2e6, 0.6),
-               "glass": (0.2e6, 0.7), "e_waste": (0.05e6, 0.5), "tyres": (0.05e6, 0.5),
-               "wood_biomass": (0.5e6, 0.5)}
+               "glass_cullet": (0.2e6, 0.7), "e_waste": (0.05e6, 0.5), "tyres": (0.05e6, 0.5),
+               "wood_biomass": (0.5e6, 0.5), "regranulate": (0.05e6, 0.7),
+               "rubber_granulate": (0.02e6, 0.6), "sorted_textiles": (0.02e6, 0.6)}
     for sid, name, e, *_ in EU_MARKETS:
         fe = "F_EU_" + e
         firm(fe, sid, "eu_buyer", f"EU buyers in {ECON_NAMES[e]} ({name.split(': ')[1]})", PK,
@@ -876,6 +903,80 @@ def CEMENT_CAPACITY(sid, caps):  # noqa: N802 - table-like helper
 
 
 # --------------------------------------------------------------------------------------------
+# treatment plants
+# --------------------------------------------------------------------------------------------
+CAPITALS = ["AL_CITY_TIRANA", "BA_CITY_SARAJEVO", "XK_CITY_PRISHTINA", "ME_CITY_PODGORICA",
+            "MK_CITY_SKOPJE", "RS_CITY_BELGRADE"]
+TREATMENT_SRC = {
+    "tyres": "https://www.bir.org/the-industry/tyres-rubber; Landi et al. 2016, Procedia CIRP, "
+             "doi:10.1016/j.procir.2016.03.141",
+    "textiles": "https://wasteadvantagemag.com/reusing-and-recycling-textiles/",
+}
+#: process -> (input, [(product, yield, grade)], cost EUR per t of input, min input grade, basis)
+PROCESSES = {
+    "cd_crushing": ("cd_waste", [("recycled_aggregate", 0.90, 0.8)], 4.0, 0.3,
+                    "yield 0.90: mineral fraction of sorted C&D waste crushed and screened, the "
+                    "rest (wood, plastics, gypsum, fines) landfilled; cost ~3-5 EUR/t for "
+                    "stationary crushing and screening; grade 0.8: screened aggregate meeting "
+                    "road sub-base specifications"),
+    "glass_processing": ("glass", [("glass_cullet", 0.90, 0.85)], 15.0, 0.3,
+                         "yield 0.90: colour sorting and removal of ceramics, stones, metals and "
+                         "labels; cost ~10-20 EUR/t; grade 0.85: furnace-ready cullet "
+                         "(Regulation 1179/2012 limits on impurities)"),
+    "textile_sorting": ("textiles", [("sorted_textiles", 0.95, 0.75)], 150.0, 0.2,
+                        "yield 0.95: of donated textiles about 45% are reused, 30% cut into "
+                        "rags, 20% recycled into fibre and 5% unusable (source); cost ~100-200 "
+                        "EUR/t of manual sorting; grade assumed"),
+    "tyre_processing": ("tyres", [("rubber_granulate", 0.70, 0.8), ("steel_scrap", 0.15, 0.7)],
+                        60.0, 0.3,
+                        "yields: granulation takes ~70% of ELT sent to material recovery "
+                        "(BIR/ETRMA) and steel wire is ~15% of a tyre's weight; the ~10% "
+                        "textile fibre (Landi et al.) and dust are residues; cost ~40-80 EUR/t "
+                        "of shredding and granulation; grades assumed"),
+    "regranulation": ("plastics", [("regranulate", 0.75, 0.85)], 250.0, 0.6,
+                      "yield 0.75: washing and extrusion lose labels, caps, moisture and "
+                      "contaminants; cost ~200-300 EUR/t; grade assumed"),
+}
+
+
+def build_treatment(sites, firms, streams):
+    """Treatment plants: the Serbian tyre and PET recyclers that exist, and the planned C&D
+    crushing (one per city with a construction sector), glass processing and textile sorting
+    plants (one per WB6 capital; seed 001: no WB6 economy treats textiles), whose capacity a
+    pilot builds (their absorbs rows start at 0 t/yr)."""
+    economy_of = {s["site_id"]: s["economy"] for s in sites}
+    planned = [("cd_crushing", f["site_id"]) for f in firms if f["sector"] == "construction"]
+    planned += [(process, sid) for process in ("glass_processing", "textile_sorting") for sid in CAPITALS]
+    existing = [("tyre_processing", "F_RS_RE_ECO_RECYCLING"), ("regranulation", "F_RS_RE_GREENTECH")]
+    plants = []
+    for process, sid in planned:
+        fid = f"F_TP_{process.split('_')[0].upper()}_{sid.replace('_CITY', '')}"
+        name = next(s["name"] for s in sites if s["site_id"] == sid)
+        firms.append(dict(firm_id=fid, site_id=sid, sector="recycler",
+                          name=f"{name} {process.replace('_', ' ')} plant (planned)", source=SEED001,
+                          assumption="firm: a planned plant at the city node; capacity 0 until a "
+                          "treatment_capacity pilot builds it (seed 001: recyclers and treatment "
+                          "capacity are missing outside Serbia)"))
+        streams.append(dict(firm_id=fid, material=PROCESSES[process][0], role="absorbs", tonnes=0.0,
+                            quality=PROCESSES[process][3], source=SEED001,
+                            assumption="tonnes: planned, 0 until built; min quality assumed"))
+        plants.append((process, fid))
+    plants += existing
+    rows = []
+    for process, fid in plants:
+        material, products, cost, _, basis = PROCESSES[process]
+        src = TREATMENT_SRC.get(material, PK)
+        for product, share, grade in products:
+            rows.append(dict(firm_id=fid, process=process, material=material, product=product,
+                             product_yield=share, product_grade=grade, cost_eur_t=cost, source=src,
+                             assumption=basis + ("; yield, cost and grade assumed (typical plant "
+                                                 "figures)" if src == PK else
+                                                 "; cost and grade assumed")))
+    assert all(economy_of[f["site_id"]] in WB6 for f in firms if f["firm_id"].startswith("F_TP_"))
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
 # legal status
 # --------------------------------------------------------------------------------------------
 BY_PRODUCT_MATERIALS = {"fly_ash", "bottom_ash", "slag", "wood_biomass"}
@@ -905,7 +1006,8 @@ def build_legal(econ_rows, facts):
     hazardous = {m for m, spec in MATERIAL_SPEC.items() if spec[5]}
     rows = []
     for e in ECONOMIES:
-        for m in MATERIALS:
+        for product in MATERIALS:
+            m = PRODUCT_OF.get(product, product)  # a treated product has its stream's status
             bp = fw[e]["by_product_framework"] and m in BY_PRODUCT_MATERIALS and m not in hazardous
             if e in EU:
                 eow = m in EOW_EU
@@ -943,7 +1045,9 @@ def build_legal(econ_rows, facts):
             elif fw[e]["by_product_framework"]:
                 note += ("; by_product_possible false: hazardous, post-consumer waste, "
                          "sewage sludge or extractive waste")
-            rows.append(dict(economy=e, material=m, by_product_possible=bp, eow_possible=eow,
+            if product != m:
+                note = f"as {m}, the stream it is made from (assumed); " + note
+            rows.append(dict(economy=e, material=product, by_product_possible=bp, eow_possible=eow,
                              source=src, assumption=note))
     return rows
 
@@ -1205,6 +1309,10 @@ def build_parameters(facts):
         "permitting_extraction_months": p(perm_e["value"], "months", src_of(perm_e),
                                           "CRMA maximum permitting time for extraction "
                                           "strategic projects (applies to remining permits)"),
+        "treatment_storage_months": p(6, "months of output at capacity", PK,
+                                      "a treatment plant stops taking in input when its unsold "
+                                      "products fill this much storage (yard and silo space of "
+                                      "a few months' output: assumed)"),
         "roadmap_phase_start_months": p(
             {"low_hanging_fruits": 0, "short_term": 12, "medium_term": 24, "long_term": 48},
             "months from start", src_of(facts["roadmap.phase.low_hanging_fruits"]),
@@ -1276,7 +1384,7 @@ def check_integrity(econ, mats, sites, borders, links, firms, streams, legal, ep
     assert not site_ids & cross_ids
     ecodes = {e["economy"] for e in econ}
     mset = {m["material"] for m in mats}
-    assert mset == set(MATERIALS) and len(mats) == 15
+    assert mset == set(MATERIALS) and len(mats) == len(MATERIALS)
     for s in sites:
         assert s["economy"] in ecodes and -90 <= s["lat"] <= 90 and -180 <= s["lon"] <= 180
     for c in borders:
@@ -1324,6 +1432,7 @@ def main(argv=None):
     borders = build_borders(shared)
     links = build_links(sites, borders)
     firms, streams = build_firms(sites, shared, facts, supp, raw_sites)
+    treatment = build_treatment(sites, firms, streams)
     legal = build_legal(econ, facts)
     epr = build_epr(facts)
     rem, checks = build_remining(facts, streams)
@@ -1358,6 +1467,9 @@ def main(argv=None):
             "economy", "material", "by_product_possible", "eow_possible"] + prov, legal),
         "epr.csv": write_csv(out / "epr.csv", [
             "economy", "material", "epr_status", "collection_rate"] + prov, epr),
+        "treatment.csv": write_csv(out / "treatment.csv", [
+            "firm_id", "process", "material", "product", "product_yield", "product_grade",
+            "cost_eur_t"] + prov, treatment),
         "remining.csv": write_csv(out / "remining.csv", [
             "firm_id", "metal", "grade_kg_t", "recovery", "metal_price_eur_t", "crm"] + prov,
             rem),

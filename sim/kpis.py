@@ -40,11 +40,14 @@ class KpiRecorder:
         row["generated_t"] = float(flows.generated[in_wb6].sum())
         row["landfilled_t"] = float(flows.landfilled[in_wb6].sum())
         row["dumped_t"] = float(flows.dumped[in_wb6].sum())
-        secondary_used = flows.received[in_wb6].sum(axis=0)
+        # what users take in: a treatment plant's intake is counted once, as the products it sells
+        plants = model.treatment
+        used_by_users = plants.final_use(flows.received)
+        secondary_used = used_by_users[in_wb6].sum(axis=0)
         row["secondary_used_t"] = float(secondary_used.sum())
         row["reprocessed_t"] = float(model.market.reprocessed[in_wb6].sum())
-        row["co2_abated_t"] = float((flows.received.sum(axis=0) * model.co2_avoided).sum())
-        capacity = firms.capacity[in_wb6].sum()
+        row["co2_abated_t"] = float((used_by_users.sum(axis=0) * model.co2_avoided).sum())
+        capacity = plants.final_use(firms.capacity)[in_wb6].sum()
         row["recycled_input_share"] = float(secondary_used.sum() / capacity) if capacity > 0 else 0.0
         generated = row["generated_t"]
         circular = secondary_used.sum() + row["export_eu_t"]
@@ -87,8 +90,21 @@ class KpiRecorder:
         row["private_mobilised_eur"] = float(sum(i["private_eur"] for i in inv))
         row["leverage_ratio"] = row["private_mobilised_eur"] / row["public_funds_eur"] if row["public_funds_eur"] > 0 else 0.0
         row["participating_firms"] = int(firms.participating.sum())
-        row["stock_t"] = float(firms.stock[in_wb6].sum())
+        row["stock_t"] = float(np.where(plants.product_mask, 0.0, firms.stock)[in_wb6].sum())
+        self.record_treatment(row, in_wb6)
         self.rows.append(row)
+
+    def record_treatment(self, row: dict, in_wb6: np.ndarray) -> None:
+        """Treatment plants' month: intake, products and residues (t), by process and in all;
+        processing cost (EUR); unsold products in their stocks (t)."""
+        plants = self.model.treatment
+        totals = np.zeros(3)
+        for process, figures in plants.by_process().items():
+            row[f"treated_{process}_t"] = figures[0]
+            totals += figures
+        row["treatment_input_t"], row["treatment_products_t"], row["treatment_residue_t"] = (float(x) for x in totals)
+        row["treatment_cost_eur"] = plants.cost_eur
+        row["treatment_product_stock_t"] = plants.product_stock_t(in_wb6)
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows)

@@ -1,5 +1,6 @@
 """Invariants checked every month: mass balance per firm and material, no negative or
-non-finite tonnes or stocks, nothing lost in transit (customs backlogs never negative),
+non-finite tonnes or stocks, nothing lost in transit (customs backlogs never negative) or in
+treatment (input = products + residues + product stock change),
 money conserved in EPR funds and in the de-risking budget. A broken invariant raises :class:`InvariantError` naming the
 step, the firm or agent, and the material."""
 
@@ -14,7 +15,7 @@ from sim.kernels import ledger_residuals
 TOLERANCE_T = 1e-6
 #: relative EUR imbalance tolerated in funds
 TOLERANCE_EUR = 1e-6
-FLOWS = ("stock_open", "generated", "received", "used", "shipped", "landfilled", "dumped", "stock_close")
+FLOWS = ("stock_open", "generated", "received", "produced", "used", "shipped", "landfilled", "dumped", "stock_close")
 
 
 def check_month(model) -> None:
@@ -22,6 +23,7 @@ def check_month(model) -> None:
     check_flows(model)
     check_mass_balance(model)
     check_transit(model)
+    check_treatment(model)
     check_epr_funds(model)
     check_derisking_budget(model)
 
@@ -44,10 +46,10 @@ def check_flows(model) -> None:
 
 
 def check_mass_balance(model) -> None:
-    """stock_open + generated + received = used + shipped + landfilled + dumped + stock_close."""
+    """stock_open + generated + received + produced = used + shipped + landfilled + dumped + stock_close."""
     flows = model.market.flows
     residual = ledger_residuals(*(getattr(flows, name) for name in FLOWS))
-    scale = np.maximum(1.0, flows.stock_open + flows.generated + flows.received)
+    scale = np.maximum(1.0, flows.stock_open + flows.generated + flows.received + flows.produced)
     bad = np.argwhere(~(np.abs(residual) <= TOLERANCE_T * scale))
     if len(bad):
         f, m = bad[0]
@@ -71,6 +73,31 @@ def check_transit(model) -> None:
         raise InvariantError(
             f"shipments not conserved in transit at step {model.month}, material {model.material_ids[m]}: "
             f"shipped - delivered - customs backlog change = {gap[m]:.6g} t"
+        )
+
+
+def check_treatment(model) -> None:
+    """Through treatment: each plant's input = its products + residues, and its stock of each
+    product changed by the products it made less those it sold."""
+    plants, flows = model.treatment, model.market.flows
+    made = np.bincount(plants.pair, weights=plants.output_t, minlength=len(plants.intake_t))
+    gap = plants.intake_t - made - plants.residue_t
+    bad = np.flatnonzero(~(np.abs(gap) <= TOLERANCE_T * np.maximum(1.0, plants.intake_t)) | (plants.residue_t < -TOLERANCE_T))
+    if len(bad):
+        k = bad[0]
+        raise InvariantError(
+            f"treatment mass balance broken at {_firm_material(model, plants.pair_firm[k], plants.pair_material[k])}: "
+            f"input {plants.intake_t[k]:.6g} t, products {made[k]:.6g} t, residues {plants.residue_t[k]:.6g} t"
+        )
+    f, p = np.nonzero(plants.product_mask)
+    change = flows.stock_close[f, p] - flows.stock_open[f, p]
+    gap = change - (flows.produced[f, p] - flows.shipped[f, p])
+    bad = np.flatnonzero(~(np.abs(gap) <= TOLERANCE_T * np.maximum(1.0, flows.stock_open[f, p] + flows.produced[f, p])))
+    if len(bad):
+        k = bad[0]
+        raise InvariantError(
+            f"treatment product stock not conserved at {_firm_material(model, f[k], p[k])}: changed by "
+            f"{change[k]:.6g} t, made {flows.produced[f[k], p[k]]:.6g} t, sold {flows.shipped[f[k], p[k]]:.6g} t"
         )
 
 

@@ -125,6 +125,7 @@ class Market:
         self.gen_offer = gen_offer
         supply_all = gen_offer + stock_offer
         bid_all = firms.capacity * part[:, None]
+        model.treatment.limit_intake(bid_all)
         outside = model.disposal_cost_eur_t()
         shipped: list[Shipments] = []
         for m in range(model.n_materials):

@@ -8,7 +8,7 @@ import mesa
 import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
-from sim.agents import PRO, Customs, Firm, Regulator
+from sim.agents import PRO, Customs, Firm, Regulator, TreatmentPlants
 from sim.agents.firm import plan_month
 from sim.config import SimConfig, compose_config, group_options, schema_keys, unknown_key
 from sim.errors import ConfigError
@@ -144,6 +144,7 @@ class WB6Model(mesa.Model):
         #: firm row -> projects it weighs this month, at the year's end (set by ``plan_month``)
         self.firm_projects: dict[int, list[Project]] = {}
         self._remining_setup()
+        self.treatment = TreatmentPlants(self)  # before the market: plants offer their products
         self.market = Market(self)
         self.kpis = KpiRecorder(self)
         self.investments: list[dict] = []
@@ -265,10 +266,11 @@ class WB6Model(mesa.Model):
 
     def willingness_to_pay(self, buyers: np.ndarray, material: int) -> np.ndarray:
         """EUR/t a buyer pays at its gate: the secondary material's value, plus any premium
-        recycled-content rules add, capped by the virgin substitute's price."""
+        recycled-content rules add, capped by the virgin substitute's price; a treatment plant
+        pays what the input is worth to it (``TreatmentPlants.input_bids``)."""
         premium = self.recycled_content_premium[material] * max(self.virgin_price[material] - self.unit_value[material], 0.0)
         wtp = min(self.unit_value[material] + premium, self.virgin_price[material])
-        return np.full(len(buyers), wtp)
+        return self.treatment.input_bids(buyers, material, np.full(len(buyers), wtp))
 
     def shipment_class_matrix(self, material: int) -> np.ndarray:
         """Class of a shipment by (status of the stream, origin economy, destination economy).
@@ -410,7 +412,8 @@ class WB6Model(mesa.Model):
     # ---- the month --------------------------------------------------------------------
     def step(self) -> None:
         """One month: pilots act, regulators test, PROs collect, firms decide, the market
-        clears, customs clear the borders, leftovers are disposed of, the ledger is checked."""
+        clears, customs clear the borders, leftovers are disposed of, treatment plants treat
+        what they took in, the ledger is checked."""
         self.start_due_policies()
         self.commission_plants()
         self.market.open_month()
@@ -427,6 +430,7 @@ class WB6Model(mesa.Model):
         for post in self.customs:
             post.step()
         self.market.settle()
+        self.treatment.treat()
         if self.config.check_invariants:
             check_month(self)
         self.kpis.record()

@@ -22,6 +22,7 @@ DEFAULT_SCENARIO = Path(__file__).parent / "data"
 STATUSES = ("waste", "by_product", "eow")
 FIRM_ROLES = ("generates", "absorbs", "stock")
 EPR_STATUSES = ("operational", "partial", "early", "none")
+TREATMENT_PROCESSES = ("cd_crushing", "glass_processing", "textile_sorting", "tyre_processing", "regranulation")
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,14 @@ TABLES: dict[str, tuple[Col, ...]] = {
         Col("recovery", "float", low=0, high=1), Col("metal_price_eur_t", "float", positive=True),
         Col("crm", "bool"),
     ),
+    "treatment": (
+        Col("firm_id"), Col("process", choices=TREATMENT_PROCESSES), Col("material"), Col("product"),
+        Col("product_yield", "float", low=0, high=1), Col("product_grade", "float", low=0, high=1),
+        Col("cost_eur_t", "float", low=0),
+    ),
 }
+#: tables a scenario may leave out (read as empty): a region without treatment plants
+OPTIONAL_TABLES = ("treatment",)
 
 #: Scalar parameters the model reads from ``parameters.yaml``; class-keyed ones map
 #: each shipment class to a number.
@@ -99,7 +107,7 @@ PARAMETERS = (
     "remining_lifetime_years", "remining_throughput_share_per_year",
     "recycling_line_capex_eur_per_t_yr", "recycling_line_margin_eur_t", "informal_collection_rate",
     "dump_propensity_max", "stock_reclaim_share_per_year", "search_cost_eur_t", "inspection_days",
-    "permitting_recycling_months", "permitting_extraction_months",
+    "permitting_recycling_months", "permitting_extraction_months", "treatment_storage_months",
 )
 #: parameters that list names
 LISTS = ("sectors_trading_at_start",)
@@ -127,6 +135,8 @@ class Scenario:
     epr: pd.DataFrame
     remining: pd.DataFrame
     parameters: dict = field(default_factory=dict)
+    #: treatment plants' processes (``None``: none; validation makes it an empty table)
+    treatment: pd.DataFrame | None = None
 
     @property
     def economy_codes(self) -> list[str]:
@@ -217,8 +227,15 @@ def _coerce(frame: pd.DataFrame, table: str, path: Path) -> pd.DataFrame:
     return out
 
 
+def empty_table(table: str) -> pd.DataFrame:
+    """A table with the columns of ``table`` and no rows."""
+    return pd.DataFrame({name: pd.Series(dtype=object) for name in _columns(table)})
+
+
 def _read_table(folder: Path, table: str) -> pd.DataFrame:
     path = folder / f"{table}.csv"
+    if not path.exists() and table in OPTIONAL_TABLES:
+        return _coerce(empty_table(table), table, path)
     if not path.exists():
         raise ScenarioError(str(path), "file not found; a scenario needs every table", choices=TABLES)
     if not path.is_file():
@@ -313,7 +330,11 @@ def _unique(table: str, frame: pd.DataFrame, columns: list[str], folder: Path) -
 
 
 def validate(scenario: Scenario) -> Scenario:
-    """Check cross-references between tables; return the scenario unchanged if all hold."""
+    """Check cross-references between tables; return the scenario if all hold (with an empty
+    table for each optional one it left out)."""
+    if scenario.treatment is None:
+        scenario = replace(scenario, treatment=_coerce(empty_table("treatment"), "treatment",
+                                                       scenario.folder / "treatment.csv"))
     s, folder = scenario, scenario.folder
     _unique("economies", s.economies, ["economy"], folder)
     _unique("materials", s.materials, ["material"], folder)
@@ -339,8 +360,37 @@ def validate(scenario: Scenario) -> Scenario:
     _unknown("epr", s.epr, "economy", economies, folder)
     _unknown("epr", s.epr, "material", s.materials.loc[s.materials["epr_stream"], "material"], folder)
     _unknown("remining", s.remining, "firm_id", s.firms["firm_id"], folder)
+    _check_treatment(s, folder)
     check_parameters(s.parameters, str(folder / "parameters.yaml"))
     return scenario
+
+
+def _check_treatment(s: Scenario, folder: Path) -> None:
+    """Each process row names a firm, an input it absorbs and another material as product;
+    a plant's product yields from one input add up to at most 1 (the rest is residue)."""
+    t = s.treatment
+    _unknown("treatment", t, "firm_id", s.firms["firm_id"], folder)
+    _unknown("treatment", t, "material", s.material_ids, folder)
+    _unknown("treatment", t, "product", s.material_ids, folder)
+    _unique("treatment", t, ["firm_id", "material", "product"], folder)
+    path = folder / "treatment.csv"
+    same = t.index[t["material"] == t["product"]]
+    if len(same):
+        raise ScenarioError(f"{path}:{_line(same[0])}", f"product '{t.at[same[0], 'product']}' is its own input: "
+                            "a treated product must be another material")
+    absorbs = s.firm_streams[s.firm_streams["role"] == "absorbs"]
+    takes = set(zip(absorbs["firm_id"], absorbs["material"]))
+    missing = [i for i, key in zip(t.index, zip(t["firm_id"], t["material"])) if key not in takes]
+    if missing:
+        row = missing[0]
+        raise ScenarioError(f"{path}:{_line(row)}", f"firm '{t.at[row, 'firm_id']}' has no 'absorbs' row for its "
+                            f"input '{t.at[row, 'material']}' in firm_streams.csv (its treatment capacity)")
+    yields = t.groupby(["firm_id", "material"], sort=False)["product_yield"].transform("sum")
+    over = t.index[yields > 1.0 + 1e-9]
+    if len(over):
+        row = over[0]
+        raise ScenarioError(f"{path}:{_line(row)}", f"product yields of firm '{t.at[row, 'firm_id']}' from "
+                            f"'{t.at[row, 'material']}' add up to {yields[row]:.6g}, above 1")
 
 
 def load_scenario(folder: str | Path = DEFAULT_SCENARIO) -> Scenario:

@@ -47,6 +47,7 @@ class MonthFlows:
     stock_open: np.ndarray
     generated: np.ndarray
     received: np.ndarray
+    produced: np.ndarray     # products treatment plants put into their stock
     used: np.ndarray
     shipped: np.ndarray
     landfilled: np.ndarray
@@ -56,4 +57,4 @@ class MonthFlows:
     @classmethod
     def start(cls, stock: np.ndarray) -> "MonthFlows":
         zeros = lambda: np.zeros_like(stock)  # noqa: E731
-        return cls(stock.copy(), zeros(), zeros(), zeros(), zeros(), zeros(), zeros(), stock.copy())
+        return cls(stock.copy(), zeros(), zeros(), zeros(), zeros(), zeros(), zeros(), zeros(), stock.copy())

@@ -75,9 +75,9 @@ def clear_market(supply, seller_origin, seller_outside, seller_status, seller_ec
     return trades
 
 
-def ledger_residuals(stock_open, generated, received, used, shipped, landfilled, dumped, stock_close):
+def ledger_residuals(stock_open, generated, received, produced, used, shipped, landfilled, dumped, stock_close):
     return [
-        [stock_open[i][j] + generated[i][j] + received[i][j] - used[i][j] - shipped[i][j]
+        [stock_open[i][j] + generated[i][j] + received[i][j] + produced[i][j] - used[i][j] - shipped[i][j]
          - landfilled[i][j] - dumped[i][j] - stock_close[i][j] for j in range(len(stock_open[0]))]
         for i in range(len(stock_open))
     ]

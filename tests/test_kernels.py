@@ -156,7 +156,7 @@ def test_market_matches_reference_when_built_in_parallel(supply_scale):
 @given(f=st.integers(1, 8), m=st.integers(1, 6), seed=st.integers(0, 2**31))
 def test_ledger_and_disposal_match_reference(f, m, seed):
     rng = np.random.default_rng(seed)
-    arrays = [rng.uniform(0, 100, (f, m)) for _ in range(8)]
+    arrays = [rng.uniform(0, 100, (f, m)) for _ in range(9)]
     np.testing.assert_allclose(ledger_residuals(*arrays), reference.ledger_residuals(*arrays))
     leftover, fee, fine = rng.uniform(0, 50, (f, m)), rng.uniform(0, 30, (f, m)), rng.uniform(0, 30, (f, m))
     propensity = rng.uniform(0, 1, f)

@@ -14,14 +14,15 @@ from sim.synthetic import synthetic_scenario
 def run_with_balance(model, months):
     """Step and check the whole system's balance, month by month.
 
-    Tonnes entering (stock at start, generation) equal tonnes leaving or kept (used,
-    landfilled, dumped, stock at end, waiting at customs)."""
+    Tonnes entering (stock at start, generation, products treatment plants made) equal tonnes
+    leaving or kept (used, including what plants took in for treatment; landfilled, dumped,
+    stock at end, waiting at customs)."""
     for _ in range(months):
         stock_before = model.firms.stock.sum()
         backlog_before = sum(p.backlog_t for p in model.customs)
         model.step()
         f = model.market.flows
-        entering = stock_before + f.generated.sum() + backlog_before
+        entering = stock_before + f.generated.sum() + f.produced.sum() + backlog_before
         leaving = f.used.sum() + f.landfilled.sum() + f.dumped.sum() + model.firms.stock.sum()
         leaving += sum(p.backlog_t for p in model.customs)
         assert entering == pytest.approx(leaving, rel=1e-9, abs=1e-6), f"month {model.month}"

@@ -112,10 +112,10 @@ def test_de_risking_raises_investment():
 
 
 def test_de_risking_of_re_mining_raises_secondary_crm_output():
-    # a short permitting time lets the plant decided in month 47 produce within the run
+    # a short permitting time lets the plant decided in month 59 produce within the run
     parameters = MARGINAL_REMINING + (("permitting_extraction_months", 3),)
     derisk = pilot("de_risking", project_kinds=["remining"])
-    base, supported = run(60, (), parameters, seed=42), run(60, derisk, parameters, seed=42)
+    base, supported = run(72, (), parameters, seed=42), run(72, derisk, parameters, seed=42)
     assert supported["investments_count"].iloc[-1] > base["investments_count"].iloc[-1]
     assert supported["secondary_crm_recovered_t"].sum() > base["secondary_crm_recovered_t"].sum()
 

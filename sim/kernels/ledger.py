@@ -5,11 +5,13 @@ from numba import njit
 
 
 @njit(cache=True)
-def ledger_residuals(stock_open, generated, received, used, shipped, landfilled, dumped, stock_close):
+def ledger_residuals(stock_open, generated, received, produced, used, shipped, landfilled, dumped, stock_close):
     """Mass-balance residual of each firm and material for one month.
 
     All inputs are float64[n_firms, n_materials] in tonnes. The balance is
-    ``stock_open + generated + received = used + shipped + landfilled + dumped + stock_close``;
+    ``stock_open + generated + received + produced = used + shipped + landfilled + dumped + stock_close``
+    (``produced``: a treatment plant's products put into its stock; what it takes in as input
+    is ``used``, and its residues ``landfilled``);
     the residual (left minus right) is zero when mass is conserved.
 
     Returns
@@ -21,7 +23,7 @@ def ledger_residuals(stock_open, generated, received, used, shipped, landfilled,
     for i in range(n):
         for j in range(m):
             residual[i, j] = (
-                stock_open[i, j] + generated[i, j] + received[i, j]
+                stock_open[i, j] + generated[i, j] + received[i, j] + produced[i, j]
                 - used[i, j] - shipped[i, j] - landfilled[i, j] - dumped[i, j] - stock_close[i, j]
             )
     return residual

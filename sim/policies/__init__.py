@@ -9,6 +9,7 @@ from sim.policies import (  # noqa: F401  (importing a pilot registers it)
     lab_network,
     landfill_fee,
     symbiosis_platform,
+    treatment_capacity,
 )
 from sim.policies.base import REGISTRY, Policy, PolicyParams, build_policies, register
 
