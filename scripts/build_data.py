@@ -977,6 +977,62 @@ def build_treatment(sites, firms, streams):
 
 
 # --------------------------------------------------------------------------------------------
+# schedules: dated changes of generation and capacity
+# --------------------------------------------------------------------------------------------
+EPS_CLOSURES = "https://balkangreenenergynews.com/tag/coal/page/6"
+ME_NECP = "https://www.complyorclose.org/timeline/"
+MK_PLEDGE = "https://bankwatch.org/project/coal-in-the-balkans?wpv_paged=107&wpv_view_count=112011"
+#: first year of a run (month 0 is January): the first year CBAM charges imports
+START_YEAR = 2026
+#: C&D waste generation grows with construction output (assumed 2 % a year)
+CD_GROWTH = 0.02
+
+
+def ash_path(fid, points, source, assumption):
+    return [dict(firm_id=fid, material=m, role="generates", year=y, factor=f, source=source,
+                 assumption=assumption) for m in ("fly_ash", "bottom_ash") for y, f in points]
+
+
+def build_schedules(firms):
+    """The default schedule (announced closures, C&D growth) and the coal phase-out scenario's."""
+    announced = []
+    eps = ("EPS plans to shut down 11 coal units (1,744 MW) between 2025 and 2030; which units "
+           "is assumed: ")
+    for fid, units in (("F_RS_PP_MORAVA", "Morava (125 MW)"), ("F_RS_PP_KOLUBARA_A", "Kolubara A"),
+                       ("F_RS_PP_KOSTOLAC_A", "Kostolac A (2 units)")):
+        announced += ash_path(fid, [(START_YEAR, 1.0), (2030, 0.0)], EPS_CLOSURES,
+                              eps + f"{units}, its ash falling linearly to nothing by 2030")
+    announced += ash_path("F_RS_PP_TENT_A", [(START_YEAR, 1.0), (2030, 0.56)], EPS_CLOSURES,
+                          eps + "TENT A1-A3 (~725 of 1,650 MW), ash falling to 56 % by 2030")
+    announced += ash_path("F_ME_PP_PLJEVLJA", [(2034, 1.0), (2035, 0.0)], ME_NECP,
+                          "Montenegro's draft NECP phases coal out in 2035 (also 2040 named): the "
+                          "plant runs through 2034")
+    growth = [dict(firm_id=f["firm_id"], material="cd_waste", role="generates", year=y,
+                   factor=round((1 + CD_GROWTH) ** (y - START_YEAR), 6), source=PK,
+                   assumption="factor: C&D waste grows with construction output, 2 %/yr (assumed)")
+              for f in firms if f["sector"] == "municipal" for y in (START_YEAR, START_YEAR + 10)]
+    # the phase-out scenario: every WB6 coal plant closes
+    phase_out = [r for r in announced if r["firm_id"] not in ("F_ME_PP_PLJEVLJA",)]
+    phase_out = [r for r in phase_out if r["firm_id"] != "F_RS_PP_TENT_A"]
+    plants = [f["firm_id"] for f in firms if f["sector"] == "power"]
+    for fid in plants:
+        if fid in {r["firm_id"] for r in phase_out}:
+            continue
+        if fid.startswith("F_MK_"):
+            phase_out += ash_path(fid, [(2026, 1.0), (2027, 0.0)], MK_PLEDGE,
+                                  "North Macedonia's pledge to phase out coal by 2027, kept")
+        elif fid == "F_ME_PP_PLJEVLJA":
+            phase_out += ash_path(fid, [(2034, 1.0), (2035, 0.0)], ME_NECP,
+                                  "Montenegro's draft NECP date, 2035")
+        else:
+            phase_out += ash_path(fid, [(START_YEAR, 1.0), (2035, 0.0)], PK,
+                                  "scenario assumption: the remaining coal units close one by one, "
+                                  "ash falling linearly to nothing by 2035 (Energy Community "
+                                  "decarbonisation; no national date)")
+    return announced + growth, phase_out + growth
+
+
+# --------------------------------------------------------------------------------------------
 # legal status
 # --------------------------------------------------------------------------------------------
 BY_PRODUCT_MATERIALS = {"fly_ash", "bottom_ash", "slag", "wood_biomass"}
@@ -1309,6 +1365,9 @@ def build_parameters(facts):
         "permitting_extraction_months": p(perm_e["value"], "months", src_of(perm_e),
                                           "CRMA maximum permitting time for extraction "
                                           "strategic projects (applies to remining permits)"),
+        "start_year": p(START_YEAR, "calendar year of month 0", PK,
+                        "runs start in January 2026, when CBAM begins to charge imports; dated "
+                        "schedules (schedules.csv) are read against it"),
         "treatment_storage_months": p(6, "months of output at capacity", PK,
                                       "a treatment plant stops taking in input when its unsold "
                                       "products fill this much storage (yard and silo space of "
@@ -1433,6 +1492,7 @@ def main(argv=None):
     links = build_links(sites, borders)
     firms, streams = build_firms(sites, shared, facts, supp, raw_sites)
     treatment = build_treatment(sites, firms, streams)
+    schedules, phase_out = build_schedules(firms)
     legal = build_legal(econ, facts)
     epr = build_epr(facts)
     rem, checks = build_remining(facts, streams)
@@ -1442,7 +1502,7 @@ def main(argv=None):
     report = check_totals(facts, streams, rem, checks)
 
     out = args.out
-    out.mkdir(parents=True, exist_ok=True)
+    (out / "schedules").mkdir(parents=True, exist_ok=True)
     prov = ["source", "assumption"]
     counts = {
         "economies.csv": write_csv(out / "economies.csv", [
@@ -1470,6 +1530,10 @@ def main(argv=None):
         "treatment.csv": write_csv(out / "treatment.csv", [
             "firm_id", "process", "material", "product", "product_yield", "product_grade",
             "cost_eur_t"] + prov, treatment),
+        "schedules.csv": write_csv(out / "schedules.csv", [
+            "firm_id", "material", "role", "year", "factor"] + prov, schedules),
+        "schedules/coal_phase_out.csv": write_csv(out / "schedules" / "coal_phase_out.csv", [
+            "firm_id", "material", "role", "year", "factor"] + prov, phase_out),
         "remining.csv": write_csv(out / "remining.csv", [
             "firm_id", "metal", "grade_kg_t", "recovery", "metal_price_eur_t", "crm"] + prov,
             rem),

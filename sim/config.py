@@ -54,6 +54,9 @@ class SimConfig:
     price_multiplier: float = 1.0
     #: multiplies transport cost per tonne-km
     transport_cost_multiplier: float = 1.0
+    #: dated changes of generation and capacity: empty means the scenario's schedules.csv; a name
+    #: picks schedules/<name>.csv of the scenario folder (schedule=coal_phase_out, configs/schedule/)
+    schedule: str = ""
     #: overrides of scenario parameters (parameters.yaml), by name
     parameters: dict[str, Any] = field(default_factory=dict)
     #: policy pilots switched on, by registered name, each with its parameters

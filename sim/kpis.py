@@ -38,6 +38,8 @@ class KpiRecorder:
 
         in_wb6 = wb6[firms.economy]
         row["generated_t"] = float(flows.generated[in_wb6].sum())
+        ash = [model.material_index[m] for m in ("fly_ash", "bottom_ash") if m in model.material_index]
+        row["coal_ash_generated_t"] = float(flows.generated[in_wb6][:, ash].sum())
         row["landfilled_t"] = float(flows.landfilled[in_wb6].sum())
         row["dumped_t"] = float(flows.dumped[in_wb6].sum())
         # what users take in: a treatment plant's intake is counted once, as the products it sells

@@ -17,7 +17,8 @@ from sim.kpis import KpiRecorder
 from sim.ledger import check_month
 from sim.market import Market
 from sim.policies import build_policies
-from sim.scenario import DEFAULT_SCENARIO, KEYED, PARAMETERS, Scenario, check_parameters, load_scenario
+from sim.scenario import DEFAULT_SCENARIO, KEYED, PARAMETERS, Scenario, check_parameters, load_schedule, load_scenario
+from sim.schedules import Schedules
 from sim.state import MONTHS_PER_YEAR, FirmArrays
 from sim.world import BY_PRODUCT, EOW, STATUSES, WASTE, Network
 
@@ -149,6 +150,8 @@ class WB6Model(mesa.Model):
         self.firm_projects: dict[int, list[Project]] = {}
         self._remining_setup()
         self.treatment = TreatmentPlants(self)  # before the market: plants offer their products
+        self.schedules = Schedules(self, load_schedule(self.region, cfg.schedule) if cfg.schedule
+                                   else self.region.schedules)
         self.market = Market(self)
         self.kpis = KpiRecorder(self)
         self.investments: list[dict] = []
@@ -415,9 +418,10 @@ class WB6Model(mesa.Model):
 
     # ---- the month --------------------------------------------------------------------
     def step(self) -> None:
-        """One month: pilots act, regulators test, PROs collect, firms decide, the market
+        """One month: scheduled changes of the region (closures, growth) happen, pilots act, regulators test, PROs collect, firms decide, the market
         clears, customs clear the borders, leftovers are disposed of, treatment plants treat
         what they took in, the ledger is checked."""
+        self.schedules.apply(self.month)
         self.start_due_policies()
         self.commission_plants()
         self.market.open_month()

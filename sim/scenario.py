@@ -92,9 +92,13 @@ TABLES: dict[str, tuple[Col, ...]] = {
         Col("product_yield", "float", low=0, high=1), Col("product_grade", "float", low=0, high=1),
         Col("cost_eur_t", "float", low=0),
     ),
+    "schedules": (
+        Col("firm_id"), Col("material"), Col("role", choices=("generates", "absorbs")),
+        Col("year", "int", low=1900, high=2200), Col("factor", "float", low=0),
+    ),
 }
-#: tables a scenario may leave out (read as empty): a region without treatment plants
-OPTIONAL_TABLES = ("treatment",)
+#: tables a scenario may leave out (read as empty): a region without treatment plants or dated changes
+OPTIONAL_TABLES = ("treatment", "schedules")
 
 #: Scalar parameters the model reads from ``parameters.yaml``; class-keyed ones map
 #: each shipment class to a number.
@@ -107,7 +111,7 @@ PARAMETERS = (
     "remining_lifetime_years", "remining_throughput_share_per_year",
     "recycling_line_capex_eur_per_t_yr", "recycling_line_margin_eur_t", "informal_collection_rate",
     "dump_propensity_max", "stock_reclaim_share_per_year", "search_cost_eur_t", "inspection_days",
-    "permitting_recycling_months", "permitting_extraction_months", "treatment_storage_months",
+    "permitting_recycling_months", "permitting_extraction_months", "treatment_storage_months", "start_year",
 )
 #: parameters that list names
 LISTS = ("sectors_trading_at_start",)
@@ -137,6 +141,8 @@ class Scenario:
     parameters: dict = field(default_factory=dict)
     #: treatment plants' processes (``None``: none; validation makes it an empty table)
     treatment: pd.DataFrame | None = None
+    #: dated changes of generation and capacity (``None``: none)
+    schedules: pd.DataFrame | None = None
 
     @property
     def economy_codes(self) -> list[str]:
@@ -332,9 +338,10 @@ def _unique(table: str, frame: pd.DataFrame, columns: list[str], folder: Path) -
 def validate(scenario: Scenario) -> Scenario:
     """Check cross-references between tables; return the scenario if all hold (with an empty
     table for each optional one it left out)."""
-    if scenario.treatment is None:
-        scenario = replace(scenario, treatment=_coerce(empty_table("treatment"), "treatment",
-                                                       scenario.folder / "treatment.csv"))
+    for table in OPTIONAL_TABLES:
+        if getattr(scenario, table) is None:
+            scenario = replace(scenario, **{table: _coerce(empty_table(table), table,
+                                                           scenario.folder / f"{table}.csv")})
     s, folder = scenario, scenario.folder
     _unique("economies", s.economies, ["economy"], folder)
     _unique("materials", s.materials, ["material"], folder)
@@ -361,6 +368,7 @@ def validate(scenario: Scenario) -> Scenario:
     _unknown("epr", s.epr, "material", s.materials.loc[s.materials["epr_stream"], "material"], folder)
     _unknown("remining", s.remining, "firm_id", s.firms["firm_id"], folder)
     _check_treatment(s, folder)
+    check_schedule(s, s.schedules, folder / "schedules.csv")
     check_parameters(s.parameters, str(folder / "parameters.yaml"))
     return scenario
 
@@ -391,6 +399,37 @@ def _check_treatment(s: Scenario, folder: Path) -> None:
         row = over[0]
         raise ScenarioError(f"{path}:{_line(row)}", f"product yields of firm '{t.at[row, 'firm_id']}' from "
                             f"'{t.at[row, 'material']}' add up to {yields[row]:.6g}, above 1")
+
+
+def check_schedule(s: Scenario, table: pd.DataFrame, path: Path) -> None:
+    """Each schedule row changes a stream the firm has: (firm, material, role) in firm_streams."""
+    _unknown(path.stem, table, "firm_id", s.firms["firm_id"], path.parent)
+    _unknown(path.stem, table, "material", s.material_ids, path.parent)
+    _unique(path.stem, table, ["firm_id", "material", "role", "year"], path.parent)
+    streams = set(zip(s.firm_streams["firm_id"], s.firm_streams["material"], s.firm_streams["role"]))
+    missing = [i for i, key in zip(table.index, zip(table["firm_id"], table["material"], table["role"]))
+               if key not in streams]
+    if missing:
+        row = missing[0]
+        raise ScenarioError(f"{path}:{_line(row)}", f"firm '{table.at[row, 'firm_id']}' has no '{table.at[row, 'role']}' "
+                            f"row for '{table.at[row, 'material']}' in firm_streams.csv to schedule")
+
+
+def load_schedule(scenario: Scenario, name: str) -> pd.DataFrame:
+    """The schedule ``schedules/<name>.csv`` of the scenario's folder, read and checked like a table
+    (an alternative to its ``schedules.csv``)."""
+    folder = scenario.folder / "schedules"
+    options = sorted(p.stem for p in folder.glob("*.csv")) if folder.is_dir() else []
+    if name not in options:
+        raise ScenarioError(str(folder / f"{name}.csv"), "schedule not found", choices=options, value=name)
+    path = folder / f"{name}.csv"
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as exc:
+        raise ScenarioError(str(path), f"cannot be read as CSV: {str(exc).strip()}") from exc
+    table = _coerce(frame, "schedules", path)
+    check_schedule(scenario, table, path)
+    return table
 
 
 def load_scenario(folder: str | Path = DEFAULT_SCENARIO) -> Scenario:

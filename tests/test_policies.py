@@ -235,7 +235,7 @@ def test_pilots_compose_on_the_command_line():
 def test_a_phase_named_in_python_runs_its_pilots_as_on_the_command_line():
     config = as_config({"phase": "short_term", "months": 12, "seed": 3})
     cli = as_config(compose_config(["phase=short_term", "months=12", "seed=3"]))
-    assert config == cli and set(config.policies) == {"harmonised_eow", "green_procurement", "epr"}
+    assert config == cli and set(config.policies) == {"harmonised_eow", "green_procurement", "epr", "treatment_capacity"}
     # with its own pilots the mapping is complete: the phase only labels it
     assert as_config({"phase": "short_term", "policies": {}}).policies == {}
     with pytest.raises(ConfigError, match="did you mean 'short_term'") as err:

@@ -30,6 +30,10 @@ class TreatmentCapacityParams(PolicyParams):
 @register("treatment_capacity")
 class TreatmentCapacity(Policy):
     Params = TreatmentCapacityParams
+    description = (
+        "Builds recycling plants that crush C&D waste into aggregate, process glass into furnace-ready "
+        "cullet and sort textiles, sized to a share of the waste each economy generates."
+    )
 
     def check(self, model) -> None:
         unknown = [p for p in self.params.processes if p not in TREATMENT_PROCESSES]
