@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.agents.firm import Firm
 from sim.kernels import clear_market, split_disposal
 from sim.state import MonthFlows
 from sim.world import STATUSES, WASTE
@@ -162,8 +163,8 @@ class Market:
             post = model.customs[crossing[k]]
             c = int(shipment_class[k])
             n_cross = int(self.n_crossings[c, origin[k], dest[k]])
-            delay[k] = n_cross * (post.delay_days[c] + post.inspection_rate * post.inspection_days)
-            delay[k] += post.waiting_days()
+            # later posts on the route are taken to be as busy as the first
+            delay[k] = n_cross * post.crossing_days(c)
             filed = post.file(first_id + k, int(buyer[k]), material, float(tonnes[k]), c)
             outcome[k] = FILED if filed else REFUSED
         sent = outcome != REFUSED
@@ -186,12 +187,7 @@ class Market:
         from_generation = np.minimum(self.sold, self.gen_offer)
         from_stock = self.sold - from_generation
         leftover = firms.generation - from_generation
-        fee, fine = model.disposal_prices()
-        shape = leftover.shape
-        landfilled, dumped = split_disposal(
-            leftover, np.broadcast_to(fee[:, None], shape).copy(), np.broadcast_to(fine[:, None], shape).copy(),
-            firms.dump_propensity,
-        )
+        landfilled, dumped = split_disposal(leftover, Firm.disposal_choice(model)[0])
         flows.landfilled[:] = landfilled
         flows.dumped[:] = dumped
         stock = firms.stock - from_stock

@@ -99,7 +99,8 @@ PARAMETERS = (
     "remining_lifetime_years", "remining_throughput_share_per_year",
     "recycling_line_capex_eur_per_t_yr", "recycling_line_margin_eur_t", "informal_collection_rate",
     "dump_propensity_max", "stock_reclaim_share_per_year", "search_cost_eur_t", "inspection_days",
-    "permitting_recycling_months", "permitting_extraction_months",
+    "permitting_recycling_months", "permitting_extraction_months", "dumping_choice_scale_eur_t",
+    "waste_inspection_rate", "border_clearance_days", "border_background_utilisation",
 )
 #: parameters that list names
 LISTS = ("sectors_trading_at_start",)

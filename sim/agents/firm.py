@@ -15,6 +15,7 @@ import mesa
 import numpy as np
 
 from sim.investment import Project
+from sim.kernels import dump_shares
 from sim.world import WASTE
 
 
@@ -46,6 +47,17 @@ class Firm(mesa.Agent):
         for material in self.model.firm_tasks[self.index]:
             self.regulator.receive_application(self.index, material)
         self.consider_investments(self.model.firm_projects.get(self.index, ()))
+
+    @staticmethod
+    def disposal_choice(model) -> tuple[np.ndarray, np.ndarray]:
+        """For all firms at once: the share of its unsold output each firm dumps (a logit choice
+        between the landfill and dumping, ``sim.kernels.dump_shares``) and what disposing of a
+        tonne costs it in expectation, EUR/t: the outside option a sale must beat."""
+        fee, fine = model.disposal_prices()
+        detection = np.array([r.enforcement_probability for r in model.regulators])[model.firms.economy]
+        share = dump_shares(fee, fine, detection, model.firms.dump_propensity,
+                            float(model.params["dumping_choice_scale_eur_t"]))
+        return share, fee * (1.0 - share) + fine * share
 
     def consider_investments(self, projects: Iterable[Project]) -> None:
         """Go ahead with each project that pays on the terms offered now."""
