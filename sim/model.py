@@ -9,7 +9,7 @@ import numpy as np
 
 from sim.agents.firm import plan_month
 from sim.agents.kinds import KINDS, resolve_actor_classes
-from sim.config import SimConfig, as_config
+from sim.config import MAX_MONTHS, SimConfig, as_config
 from sim.errors import ConfigError
 from sim.investment import InvestmentPipeline, Project
 from sim.kpis import KpiRecorder
@@ -33,6 +33,10 @@ class WB6Model(mesa.Model):
         self.actor_classes = resolve_actor_classes(cfg.agents)
         if cfg.months < 1:
             raise ConfigError("months", f"must be >= 1, got {cfg.months}")
+        if cfg.months > MAX_MONTHS:
+            raise ConfigError("months", f"must be <= {MAX_MONTHS} ({MAX_MONTHS // 12} years), got {cfg.months}")
+        if cfg.seed < 0:
+            raise ConfigError("seed", f"must be a whole number >= 0, got {cfg.seed}")
         for key in ("price_multiplier", "transport_cost_multiplier"):
             if not getattr(cfg, key) > 0:
                 raise ConfigError(key, f"must be > 0, got {getattr(cfg, key)}")
