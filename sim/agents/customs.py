@@ -14,6 +14,7 @@ from collections import deque
 import mesa
 import numpy as np
 
+from sim.agents.kinds import actor_kind
 from sim.world import DAYS_PER_MONTH, STATUSES, WASTE
 
 #: utilisation above which the steady-state queue formula is not used (the overflow waits in
@@ -21,6 +22,7 @@ from sim.world import DAYS_PER_MONTH, STATUSES, WASTE
 MAX_UTILISATION = 0.99
 
 
+@actor_kind("customs")
 class Customs(mesa.Agent):
     def __init__(self, model, crossing: int, row):
         super().__init__(model)
