@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.agents.firm import Firm
 from sim.kernels import clear_market, split_disposal
 from sim.state import MonthFlows
 from sim.world import STATUSES, WASTE
@@ -187,7 +186,8 @@ class Market:
         from_generation = np.minimum(self.sold, self.gen_offer)
         from_stock = self.sold - from_generation
         leftover = firms.generation - from_generation
-        landfilled, dumped = split_disposal(leftover, Firm.disposal_choice(model)[0])
+        # the configured firm class decides (``agents.firm``), for all firms at once
+        landfilled, dumped = split_disposal(leftover, model.actor_classes["firm"].disposal_choice(model)[0])
         flows.landfilled[:] = landfilled
         flows.dumped[:] = dumped
         stock = firms.stock - from_stock

@@ -171,7 +171,7 @@ class WB6Model(mesa.Model):
     def disposal_cost_eur_t(self) -> np.ndarray:
         """What disposing of one tonne costs each firm, given the share it would dump
         (``Firm.disposal_choice``): the outside option a sale must beat."""
-        return Firm.disposal_choice(self)[1]
+        return self.actor_classes["firm"].disposal_choice(self)[1]
 
     def willingness_to_pay(self, buyers: np.ndarray, material: int) -> np.ndarray:
         """EUR/t a buyer pays at its gate: the secondary material's value, plus any premium

@@ -58,11 +58,12 @@ def test_a_target_outside_its_band_is_a_clear_error(tmp_path):
         calibrate.load_targets(path)
 
 
-def test_distance_is_zero_on_target_and_one_at_a_band_edge():
+def test_distance_is_zero_on_target_and_one_a_half_band_off():
     targets = calibrate.load_targets()
     fit = (targets["role"] == "fit").to_numpy()
     assert calibrate.distance(targets["value"].to_numpy(), targets) == 0.0
-    edge = np.where(fit, targets["high"], targets["value"])
+    half = (targets["high"] - targets["low"]) / 2
+    edge = np.where(fit, targets["value"] + half, targets["value"])
     assert calibrate.distance(edge, targets) == pytest.approx(1.0)
 
 

@@ -45,8 +45,9 @@ class HarmonisedEow(Policy):
     Params = HarmonisedEowParams
     description = (
         "The WB6 adopt common end-of-waste and by-product criteria, so each regulator can grant the status; "
-        "once recognised mutually, a status granted in one economy holds in the others and the material "
-        "crosses borders as a product instead of as waste."
+        "governments agree on mutual recognition pair by pair and material by material over the months "
+        "(neighbours first), and where agreed a status granted in one economy holds in the other and the "
+        "material crosses that border as a product instead of as waste."
     )
 
     def check(self, model) -> None:
