@@ -10,10 +10,11 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim.agents import PRO, Customs, Firm, Regulator
 from sim.agents.firm import plan_month
+from sim.agents.regulator import PRODUCTION_SECTORS
 from sim.config import SimConfig, compose_config, group_options, schema_keys, unknown_key
 from sim.errors import ConfigError
 from sim.investment import FinancingTerms, Project
-from sim.kpis import KpiRecorder
+from sim.kpis import KpiRecorder, grant_equivalent_eur
 from sim.ledger import check_month
 from sim.market import Market
 from sim.policies import build_policies
@@ -136,6 +137,10 @@ class WB6Model(mesa.Model):
                 float(row.collection_rate))
             for row in self.region.epr.itertuples()
         ]
+        #: bool[F]: firms whose residues arise in a production process (may be by-products)
+        self.production_residue = self.region.firms["sector"].isin(PRODUCTION_SECTORS).to_numpy()
+        self.status_validity_months = int(self.params["status_validity_months"])
+        self.status_refiling_months = int(self.params["status_refiling_months"])
         for i, row in enumerate(self.region.firms.itertuples()):
             Firm(self, i, row.firm_id, row.sector)
         self.firm_agents = self.agents_by_type[Firm]
@@ -222,7 +227,8 @@ class WB6Model(mesa.Model):
         return FirmArrays(
             economy=economy, node=node, offers=offers, offer_share=np.ones((n, m)),
             reclaim_t_month=reclaim, remining_t_month=np.zeros((n, m)), utilisation=np.zeros((n, m)),
-            status=np.zeros((n, m), dtype=np.int64), applied=np.zeros((n, m), dtype=bool),
+            sold_share=np.zeros((n, m)), status=np.zeros((n, m), dtype=np.int64),
+            status_month=np.full((n, m), -1, dtype=np.int64), applied=np.zeros((n, m), dtype=bool),
             participating=aware, awareness=aware.astype(float),
             trust_threshold=threshold, dump_propensity=rng.uniform(0.0, 1.0, n) * propensity_cap, **arrays,
         )
@@ -381,10 +387,17 @@ class WB6Model(mesa.Model):
         self.plants_under_way.append((self.month + int(self.params[permit]), project))
         self._mark_building(project)
         capex = project.capex_eur + terms.safeguards_eur
+        private = capex - terms.grant_eur - terms.concessional_eur
+        supported = terms.public_eur > 0.0
         self.investments.append({
             "step": self.month, "firm": firm.firm_id, "kind": project.kind, "capex_eur": capex,
             "public_eur": terms.public_eur, "grant_eur": terms.grant_eur,
-            "private_eur": capex - terms.grant_eur - terms.concessional_eur, "crm_output": project.crm_output,
+            "private_eur": private, "crm_output": project.crm_output,
+            # leverage counts the private money of supported projects only, against public money
+            # at grant equivalent (guarantees and loans are not grants)
+            "private_cofinance_eur": private if supported else 0.0,
+            "grant_equivalent_eur": grant_equivalent_eur(capex, terms.grant_eur, firm.regulator.hurdle_rate,
+                                                         terms.rate, project.lifetime_years) if supported else 0.0,
         })
 
     def commission_plants(self) -> None:

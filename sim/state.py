@@ -25,7 +25,9 @@ class FirmArrays:
     reclaim_t_month: np.ndarray  # float64[F, M] t/month it can dig out of its stock
     remining_t_month: np.ndarray  # float64[F, M] t/month reprocessed by a re-mining plant
     utilisation: np.ndarray      # float64[F, M] smoothed use / capacity
+    sold_share: np.ndarray       # float64[F, M] smoothed share of what it offers that it sells
     status: np.ndarray           # int64[F, M] 0 waste, 1 by-product, 2 end-of-waste
+    status_month: np.ndarray     # int64[F, M] month the status was last granted or renewed (-1: never)
     applied: np.ndarray          # bool[F, M] status application filed
     participating: np.ndarray    # bool[F]
     awareness: np.ndarray        # float64[F] in [0, 1]

@@ -65,7 +65,9 @@ def plan_month(model) -> None:
     - a firm that is not yet taking part joins once its awareness reaches its trust threshold
       (it trades from this month, files applications from the next);
     - a firm taking part asks its regulator to register as by-product / end-of-waste each
-      stream it offers that the regulator could grant and that it has not applied for yet;
+      stream it offers that the regulator could grant and that it has not applied for yet; it
+      files again for renewal once a status is ``status_validity_months`` old, and after a
+      refusal once ``status_refiling_months`` have passed;
     - at the year's end a firm taking part with investment prospects weighs them. Its projects
       are figured here (``model.firm_projects``); the terms it is offered, and so whether it
       goes ahead, are settled in its step (a financier's budget goes first come, first served).
@@ -76,8 +78,11 @@ def plan_month(model) -> None:
     np.add(firms.awareness, growth * gap, out=firms.awareness, where=gap > 0.0)
     took_part = firms.participating.copy()
     firms.participating |= firms.awareness >= firms.trust_threshold
-    can_grant = np.array([regulator.grantable_status != WASTE for regulator in model.regulators])[firms.economy]
-    applying = took_part[:, None] & firms.offers & ~firms.applied & (firms.status == WASTE) & can_grant
+    can_grant = np.array([regulator.can_grant for regulator in model.regulators])[firms.economy]
+    age = model.month - firms.status_month
+    due = np.where(firms.status == WASTE, (firms.status_month < 0) | (age >= model.status_refiling_months),
+                   age >= model.status_validity_months)
+    applying = took_part[:, None] & firms.offers & ~firms.applied & due & can_grant
     firms.applied |= applying
     rows, materials = np.divmod(np.flatnonzero(applying), model.n_materials)
     projects: dict[int, list[Project]] = {}
