@@ -36,6 +36,8 @@ RATIOS = {
 #: parts of ratios kept in the results (the others are dropped after the division)
 KEPT_PARTS = {"circular_use_t", "secondary_used_t", "private_cofinance_eur", "public_grant_equivalent_eur"}
 FINAL_OUTCOMES = ("delivered", "waiting", "refused")
+#: seed 001 (exchange platform): "platform active members (six months activity threshold)"
+ACTIVE_MONTHS = 6
 
 
 def _ratio(num, den):
@@ -75,6 +77,8 @@ class KpiRecorder:
         self.substitution_open: np.ndarray | None = None  # secondary use of the first month, by economy
         self.ratios = dict(RATIOS)  # and the EPR streams' collection rates
         self.firm_row = {f: i for i, f in enumerate(model.region.firms["firm_id"])}
+        #: month each firm last sent or took a shipment (-inf: never)
+        self.last_exchange = np.full(model.firms.n_firms, -np.inf)
 
     # ---- shipments ---------------------------------------------------------------------
     def _lookup(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -133,7 +137,8 @@ class KpiRecorder:
             row.pop(name, None)
         for name in ("exchanges_count", "by_products_registered", "eow_registered", "lab_certificates",
                      "status_renewals", "lab_batch_declarations", "status_applications_pending",
-                     "participating_firms", "investments_count"):
+                     "participating_firms", "investments_count", "active_exchange_firms_6m", "partner_pairs",
+                     "status_criteria", "recognition_pairs"):
             row[name] = int(row[name])
         self._region_figures(row)
         self.rows.append(row)
@@ -254,6 +259,19 @@ class KpiRecorder:
                 inv_e, [i[name] for i in inv])
         f["leverage_private_per_public_ge"] = _ratio(f["private_cofinance_eur"], f["public_grant_equivalent_eur"])
         f["participating_firms"] = by(e, firms.participating)
+
+        # process and governance records
+        traded = sent.sent
+        self.last_exchange[sent.seller[traded]] = model.month
+        self.last_exchange[sent.buyer[traded]] = model.month
+        active = firms.participating & (model.month - self.last_exchange < ACTIVE_MONTHS)
+        f["active_exchange_firms_6m"] = by(e, active)
+        pairs = np.unique(np.stack([sent.seller[traded], sent.buyer[traded]]), axis=1) if traded.any() \
+            else np.zeros((2, 0), dtype=np.int64)
+        f["partner_pairs"] = by(e[pairs[0]])
+        f["status_criteria"] = by(at, [int(r.by_product_possible.sum() + r.eow_possible.sum()) for r in regulators])
+        recognised = model.mutual_recognition & ~np.eye(n_e, dtype=bool)[None, :, :]
+        f["recognition_pairs"] = recognised.sum(axis=(0, 2)).astype(float)
         return f
 
     def _region_figures(self, row: dict) -> None:
@@ -264,6 +282,8 @@ class KpiRecorder:
         row["customs_waste_filings"] = int(sum(p.filings[0] for p in model.customs))
         row["customs_filings"] = int(sum(p.filings.sum() for p in model.customs))
         row["customs_refusals"] = int(sum(p.refusals for p in model.customs))
+        row["policy_pilots_active"] = len(model.active_policies)
+        row["circular_input_criteria"] = int((model.recycled_content_premium > 0).sum())
 
     def material_figures(self) -> dict[str, np.ndarray]:
         """This month's ledger summed by economy and material, float64[E, M] each."""
