@@ -45,16 +45,6 @@ def _ratio(num, den):
     return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
 
 
-def grant_equivalent_eur(capex_eur: float, grant_eur: float, base_rate: float, rate: float, years: int) -> float:
-    """Public support at grant equivalent, EUR: the grant plus the grant element of the loans
-    (face value less the present value of their repayments at the commercial rate; OECD DAC
-    grant element). ``capex_eur`` includes safeguards; loans finance what the grant does not."""
-    def annuity(r: float) -> float:
-        return years if r <= 0 else (1.0 - (1.0 + r) ** -years) / r
-    loans = max(capex_eur - grant_eur, 0.0)
-    return grant_eur + loans * max(1.0 - annuity(base_rate) / annuity(rate), 0.0)
-
-
 class KpiRecorder:
     def __init__(self, model):
         self.model = model

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from sim.config import group_options
-from sim.kpis import grant_equivalent_eur
+from sim.investment import grant_equivalent_eur
 from sim.model import WB6Model
 from sim.results import run_to_folder
 

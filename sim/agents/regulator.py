@@ -28,6 +28,7 @@ from collections import deque
 import mesa
 import numpy as np
 
+from sim.agents.kinds import actor_kind
 from sim.world import BY_PRODUCT, EOW, WASTE
 
 #: sectors whose residues arise as an integral part of a production process (WFD Art. 5(1)(c));
@@ -35,6 +36,7 @@ from sim.world import BY_PRODUCT, EOW, WASTE
 PRODUCTION_SECTORS = ("power", "steel", "metallurgy", "cement", "chemical", "food_wood", "paper", "glass")
 
 
+@actor_kind("regulator")
 class Regulator(mesa.Agent):
     def __init__(self, model, economy: int, row):
         super().__init__(model)
