@@ -1155,6 +1155,25 @@ def build_parameters(facts):
         "awareness_initial": p(0.10, "share of firms", f"{SEED001} (is.mapping_status)",
                                "no IS mapping exists in WB6, only scattered data: 10% of firms "
                                "(drawn at random) aware and trading at the start"),
+        "by_product_certain_use_share": p(
+            0.5, "share of what a stream's firm offers that it sells (smoothed over months)",
+            "Waste Framework Directive 2008/98/EC Art. 5(1)(a), https://eur-lex.europa.eu/eli/dir/2008/98/oj",
+            "'further use ... is certain' read as a buyer who keeps taking most of the stream; the share is "
+            "a modelling assumption"),
+        "status_validity_months": p(
+            36, "months a by-product / end-of-waste status holds before the stream is tested again",
+            f"{SEED001} (kpi.medium_term.control_system)",
+            "the seed asks for laboratory verification of secondary raw materials' quality; the 3-year "
+            "renewal period is a modelling assumption"),
+        "status_refiling_months": p(12, "months before a refused stream may be filed again", "assumption",
+                                    "a firm refused a status tries again once a year"),
+        "transport_co2_kg_tkm_road": p(
+            0.0903, "kg CO2 per tonne-km", "https://etrr.springeropen.com/articles/10.1186/s12544-019-0344-x/tables/9",
+            "EU road freight average 2014 (90.3 g/t-km, KiM and CE Delft) taken for WB6 trucks"),
+        "transport_co2_kg_tkm_rail": p(
+            0.0113, "kg CO2 per tonne-km", "https://etrr.springeropen.com/articles/10.1186/s12544-019-0344-x/tables/9",
+            "EU mix of 20 % diesel and 80 % electric traction (11.3 g/t-km); WB6 rail runs more diesel, "
+            "so rail emissions are understated"),
         "sectors_trading_at_start": p(
             ["power", "cement", "steel", "recycler", "eu_buyer"], "sectors",
             f"{SEED001} (capacity.scrap_metal.absorption: scrap metal already circulates; "
