@@ -43,6 +43,10 @@ class TreatmentPlants:
         self.pair = self.pair.reshape(-1)
         self.pair_firm, self.pair_material = pairs[0], pairs[1]
         n_pairs = pairs.shape[1]
+        self.pair_process = np.empty(n_pairs, dtype=object)
+        self.pair_process[self.pair] = self.process
+        #: the processes the region's plants run, in name order
+        self.processes = sorted(set(self.process))
         self.residue_share = 1.0 - np.bincount(self.pair, weights=self.product_yield, minlength=n_pairs)
         # the processing cost is per tonne of input; rows of one input give it once each
         self.cost_eur_t = np.zeros(n_pairs)
@@ -110,17 +114,11 @@ class TreatmentPlants:
         """``tonnes`` (F x M) without the plants' intake: what users, not treatment, took in."""
         return np.where(self.input_mask, 0.0, tonnes)
 
-    def product_stock_t(self, rows: np.ndarray) -> float:
-        """Tonnes of products held in the plants' stocks among firm ``rows`` (bool[F])."""
-        return float(self.model.firms.stock[self.product_mask & rows[:, None]].sum())
-
     def by_process(self) -> dict[str, tuple[float, float, float]]:
         """This month's (intake, products, residues) in tonnes by process."""
         out = {}
-        pair_process = np.empty(len(self.pair_firm), dtype=object)
-        pair_process[self.pair] = self.process
-        for process in sorted(set(self.process)):
-            rows, pairs = self.process == process, pair_process == process
+        for process in self.processes:
+            rows, pairs = self.process == process, self.pair_process == process
             out[process] = (float(self.intake_t[pairs].sum()), float(self.output_t[rows].sum()),
                             float(self.residue_t[pairs].sum()))
         return out
