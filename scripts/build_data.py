@@ -1394,6 +1394,16 @@ def build_parameters(facts):
         "permitting_extraction_months": p(perm_e["value"], "months", src_of(perm_e),
                                           "CRMA maximum permitting time for extraction "
                                           "strategic projects (applies to remining permits)"),
+        "metal_price_risk_premium": p(0.03, "per year, added to the discount rate", SEED002,
+                                      "value assumed: seed 002 names price volatility and "
+                                      "investors' reluctance as what keeps CRM projects from "
+                                      "offtake and finance; investors add 3 points to the rate of "
+                                      "a re-mining plant's revenue not under an offtake agreement"),
+        "eu_crm_demand_t_yr": p({"copper": 3.0e6, "nickel": 3.0e5, "cobalt": 2.5e4, "antimony": 2.0e4,
+                                 "ree": 1.5e4}, "t of metal per year (EU27 use)", PK,
+                                "values assumed: approximate EU27 annual use of refined copper, "
+                                "nickel, cobalt, antimony and rare-earth oxides (order of "
+                                "magnitude), the denominators of the CRMA benchmark KPIs"),
         "start_year": p(START_YEAR, "calendar year of month 0", PK,
                         "runs start in January 2026, when CBAM begins to charge imports; dated "
                         "schedules (schedules.csv) are read against it"),

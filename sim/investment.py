@@ -121,7 +121,7 @@ class InvestmentPipeline:
         model = self.model
         p = model.params
         throughput = model.firms.stock[f][..., self._stock_columns].sum(axis=-1) * p["remining_throughput_share_per_year"]
-        margin = (model.remining_revenue_eur_t[f] - p["remining_opex_eur_t"]) * throughput
+        margin = (model.offtake.revenue_eur_t(f) - p["remining_opex_eur_t"]) * throughput
         return throughput, p["remining_capex_eur_per_t_yr"] * throughput, margin
 
     def _line_figures(self, capacity_t_month):
@@ -165,9 +165,10 @@ class InvestmentPipeline:
 
     # ---- financing -------------------------------------------------------------------------
     def financing_terms(self, firm, project: Project) -> FinancingTerms:
-        """What the firm can borrow at: its economy's hurdle rate, unless a financier de-risks."""
+        """What the firm can borrow at: its economy's hurdle rate plus, for re-mining, the metal
+        price risk premium that offtake agreements lift (``CrmOfftake``), unless a financier de-risks."""
         financier = self.model.financier
-        base = FinancingTerms(rate=firm.regulator.hurdle_rate)
+        base = FinancingTerms(rate=firm.regulator.hurdle_rate + self.model.offtake.risk_premium(project))
         return financier.terms(firm, project, base) if financier is not None else base
 
     def invest(self, firm, project: Project, terms: FinancingTerms) -> None:

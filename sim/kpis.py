@@ -225,6 +225,7 @@ class KpiRecorder:
             if metal in model.crm_metals:
                 crm += f[f"recovered_{metal}_t"]
         f["secondary_crm_recovered_t"] = crm
+        f["crm_offtake_eu_t"] = by(e, model.offtake.bought_t(reprocessed))
 
         # registrations and laboratories
         f["by_products_registered"] = by(e, (firms.status == 1).sum(axis=1))
@@ -295,6 +296,10 @@ class KpiRecorder:
         row["customs_refusals"] = int(sum(p.refusals for p in model.customs))
         row["policy_pilots_active"] = len(model.active_policies)
         row["circular_input_criteria"] = int((model.recycled_content_premium > 0).sum())
+        # CRMA benchmarks are shares of EU annual use: this month's WB6 recovery, a year's worth
+        demand = model.params.get("eu_crm_demand_t_yr", {})
+        for metal in sorted(model.crm_metals & set(demand)):
+            row[f"crm_share_of_eu_demand_{metal}"] = row[f"recovered_{metal}_t"] * 12.0 / float(demand[metal])
 
     def material_figures(self) -> dict[str, np.ndarray]:
         """This month's ledger summed by economy and material, float64[E, M] each."""

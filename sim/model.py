@@ -9,6 +9,7 @@ import numpy as np
 
 from sim.agents.kinds import KINDS, resolve_actor_classes
 from sim.agents.regulator import PRODUCTION_SECTORS
+from sim.agents.offtake import CrmOfftake
 from sim.agents.treatment import TreatmentPlants
 from sim.config import MAX_MONTHS, SimConfig, as_config
 from sim.errors import ConfigError
@@ -109,6 +110,7 @@ class WB6Model(mesa.Model):
         #: firm row -> projects it weighs this month, at the year's end (set by ``Firm.plan_month``)
         self.firm_projects: dict[int, list[Project]] = {}
         self._remining_setup()
+        self.offtake = CrmOfftake(self)
         self.treatment = TreatmentPlants(self)  # before the market: plants offer their products
         self.schedules = Schedules(self, load_schedule(self.region, cfg.schedule) if cfg.schedule
                                    else self.region.schedules)

@@ -4,6 +4,7 @@ from sim.policies import (  # noqa: F401  (importing a pilot registers it)
     customs_streamlining,
     de_risking,
     epr,
+    eu_offtake,
     green_procurement,
     harmonised_eow,
     lab_network,
