@@ -36,4 +36,7 @@ if [ ! -x .venv/bin/python ] || ! is_312 .venv/bin/python; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".[${extras}]"
+# Compile the Numba kernels into their on-disk cache now (a one-month run), so that the first run
+# or the dashboard's first Step does not wait half a minute for the compiler.
+.venv/bin/python -c "from sim.model import WB6Model; WB6Model({'months': 1}).run()"
 echo "ready: .venv/bin/python -m sim"
