@@ -1105,6 +1105,8 @@ def build_remining(facts, streams):
 # parameters
 # --------------------------------------------------------------------------------------------
 def build_parameters(facts):
+    TCT = 'https://www.transport-community.org/wp-content/uploads/2020/08/July-Stats-Report-waiting-times-EU-WB6.pdf'  # freight waiting-time monitoring at WB6 crossings
+
     def p(value, unit, source, assumption=""):
         return {"value": value, "unit": unit, "source": source, "assumption": assumption}
 
@@ -1209,6 +1211,14 @@ def build_parameters(facts):
             "values assumed: permitted installations (power, mining, metallurgy, steel, cement, "
             "chemical) keep their own disposal sites and rarely dump; MSMEs, municipal services and "
             "construction dump far more readily"),
+        "dumping_choice_scale_eur_t": p(5.0, 'EUR per tonne', f"{SEED001} (legal.enforcement)",
+                 'value assumed, fitted by python -m sim.calibrate: scale of the logit choice between landfill and dumping; the spread of hauling distances, rule-breaking costs and risk attitudes across firms, so that dumping falls smoothly as the expected fine passes the landfill fee'),
+        "waste_inspection_rate": p(0.5, 'share of waste consignments', f"{SEED001} (legal.cross_border_shipments: strict customs procedures)",
+                 "value assumed: share of notified waste consignments physically checked against their notification at the border (goods: the post's rate in borders.csv)"),
+        "border_clearance_days": p(0.028, 'days per consignment', TCT,
+                 'the border procedure took about 40 minutes for most freight at WB6-EU crossings (TCT Permanent Secretariat, July 2020): 40 min = 0.028 days of clearance per consignment'),
+        "border_background_utilisation": p(0.43, "share of a post's capacity", TCT,
+                 'derived: average freight waiting of about 30 minutes with a 40-minute procedure (TCT Permanent Secretariat, July 2020) is rho / (1 - rho) = 0.75 in a single-server queue, rho = 0.43, taken as the share of capacity other traffic uses at every post'),
         "inspection_days": p(1.0, "days per inspected consignment", PK,
                              "a physical inspection holds a truck about a day"),
         "stock_reclaim_share_per_year": p(0.01, "share of a deposit per year", PK,
