@@ -73,7 +73,7 @@ PAGE_STYLE = """
 .wb6-mapbox { position: relative; height: calc(100vh - 236px); min-height: 380px; aspect-ratio: var(--map-aspect); }
 .wb6-mapbox > div { position: absolute; inset: 0; }
 .wb6-mapbox svg { width: 100%; height: 100%; display: block; }
-.wb6-month svg { pointer-events: none; }
+.wb6-mapbox > .wb6-month, .wb6-month svg { pointer-events: none; }  /* only sites, crossings and flows take them */
 .wb6-maptitle { font-size: 0.95em; font-weight: 500; margin: 0 0 4px 2px; white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis; }
 .wb6-mapcard > .wb6-legend, .wb6-mapcard > .wb6-timeline-box { width: 0; min-width: 100%; }
