@@ -194,7 +194,7 @@ def _compose(line: CommandLine, overrides: list[str]):
 
 def _check_composed(cfg) -> None:
     """Keys, types and pilot parameters of a composed config (what the run would check first)."""
-    from sim.model import as_config
+    from sim.config import as_config
     from sim.policies import REGISTRY
     from sim.policies.base import make_params
 
@@ -233,7 +233,7 @@ def check_command_line(args: list[str]) -> CommandLine:
     for arg in line.overrides:
         text, override = parse(arg)
         check_override(override, line)
-        if override.type == OverrideType.CHANGE and override.key_or_group.startswith("parameters."):
+        if override.type == OverrideType.CHANGE and override.key_or_group.startswith(("parameters.", "agents.")):
             text = "++" + text
         ready.append(text)
         parsed.append(OverridesParser.create().parse_override(text))

@@ -100,6 +100,9 @@ PARAMETERS = (
     "recycling_line_capex_eur_per_t_yr", "recycling_line_margin_eur_t", "informal_collection_rate",
     "dump_propensity_max", "stock_reclaim_share_per_year", "search_cost_eur_t", "inspection_days",
     "permitting_recycling_months", "permitting_extraction_months",
+    "by_product_certain_use_share", "status_validity_months", "status_refiling_months",
+    "transport_co2_kg_tkm_road", "transport_co2_kg_tkm_rail", "dumping_choice_scale_eur_t",
+    "waste_inspection_rate", "border_clearance_days", "border_background_utilisation",
 )
 #: parameters that list names
 LISTS = ("sectors_trading_at_start",)
@@ -261,7 +264,28 @@ def _read_parameters(folder: Path) -> dict:
     lines = {key.value: key.start_mark.line + 1 for key, _ in yaml.compose(text).value}
     parameters = {name: (entry["value"] if isinstance(entry, dict) and "value" in entry else entry)
                   for name, entry in raw.items()}
+    _apply_calibration(folder, parameters)
     return check_parameters(parameters, str(path), locate=lambda name: f"{path}:{lines.get(name, 1)}: {name}")
+
+
+def _apply_calibration(folder: Path, parameters: dict) -> None:
+    """Fitted behavioural parameters (``calibration.yaml``, written by ``python -m sim.calibrate``:
+    the median of its accepted ensemble) replace the values of ``parameters.yaml``."""
+    path = folder / "calibration.yaml"
+    if not path.exists():
+        return
+    try:
+        point = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("point", {})
+    except (yaml.YAMLError, UnicodeDecodeError, OSError, AttributeError) as exc:
+        raise ScenarioError(str(path), f"cannot be read as a calibration (YAML with a 'point' mapping): {exc}") from exc
+    for name, value in point.items():
+        base, _, key = name.partition(".")
+        if base not in parameters or (key and not isinstance(parameters[base], dict)):
+            raise ScenarioError(f"{path}: point.{name}", "unknown parameter", choices=parameters, value=base)
+        if key:
+            parameters[base] = {**parameters[base], key: value}
+        else:
+            parameters[name] = value
 
 
 def check_parameters(parameters: dict, where: str, locate=None, error=ScenarioError) -> dict:

@@ -95,7 +95,7 @@ def run_job(cfg, overrides: Sequence[str]) -> tuple[Path, bool]:
 
     Returns the folder and whether the run was skipped. A complete folder from a run of another
     configuration is an error (a different study under the same sweep name), not a skip."""
-    from sim.model import as_config
+    from sim.config import as_config
 
     # Mesa logs every step at INFO; in a launcher's worker nothing has quietened it yet
     logging.getLogger("MESA").setLevel(logging.WARNING)
@@ -289,7 +289,7 @@ class SweepCallback(Callback):
 # ---- sweeps from Python -------------------------------------------------------------------
 def _hydra_ready(overrides: Sequence[str]) -> list[str]:
     """``parameters.<name>=v`` as ``++parameters.<name>=v``: ``parameters`` starts empty."""
-    return [f"++{o}" if o.startswith("parameters.") else o for o in overrides]
+    return [f"++{o}" if o.startswith(("parameters.", "agents.")) else o for o in overrides]
 
 
 def _run_in_worker(cfg, overrides: list[str]) -> tuple[Path, bool]:

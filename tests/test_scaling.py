@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.agents.firm import plan_month
+from sim.agents.firm import Firm
 from sim.market import SHIPMENT_COLUMNS
 from sim.model import WB6Model
 from sim.synthetic import synthetic_scenario
@@ -28,8 +28,11 @@ def decide_one_by_one(model, order):
             if firms.awareness[i] >= firms.trust_threshold[i]:
                 firms.participating[i] = True
             continue
-        grantable = model.regulators[firms.economy[i]].grantable_status
-        for m in np.flatnonzero(firms.offers[i] & ~firms.applied[i] & (firms.status[i] == WASTE) & (grantable != WASTE)):
+        grantable = model.regulators[firms.economy[i]].can_grant
+        age = model.month - firms.status_month[i]
+        due = np.where(firms.status[i] == WASTE, (firms.status_month[i] < 0) | (age >= model.status_refiling_months),
+                       age >= model.status_validity_months)
+        for m in np.flatnonzero(firms.offers[i] & ~firms.applied[i] & due & grantable):
             firms.applied[i, m] = True
             filed.append((int(i), int(m)))
     return filed
@@ -44,7 +47,7 @@ def test_firms_planned_together_decide_as_one_by_one(months):
     model.peer_participation = model._peer_participation()
     order = model.rng.permutation(model.firms.n_firms)
     before = model.firms.copy()
-    plan_month(model)
+    Firm.plan_month(model)
     planned = model.firms.copy()
     model.firms = before
     filed = decide_one_by_one(model, order)
@@ -60,16 +63,16 @@ def test_investment_prospects_include_every_firm_that_would_invest():
     for _ in range(11):
         model.step()
     model.firms.utilisation[::3] = 1.0  # some full recycling lines, so that both kinds of project show
-    options = model.investment_options_of(np.arange(model.firms.n_firms))
+    options = model.pipeline.options_of(np.arange(model.firms.n_firms))
     assert {p.kind for projects in options.values() for p in projects} == {"remining", "recycling_line"}
     would = [f.index for f in model.firm_agents
-             if any(p.npv(model.financing_terms(f, p)) > 0.0 for p in options[f.index])]
-    prospects = model.investment_prospects()
+             if any(p.npv(model.pipeline.financing_terms(f, p)) > 0.0 for p in options[f.index])]
+    prospects = model.pipeline.prospects()
     assert would and prospects[would].all()
     assert prospects.sum() < sum(1 for projects in options.values() if projects)  # the screen leaves some out
     # a financier may make any project pay: then every firm with a project is asked
     model.financier = object()
-    assert model.investment_prospects()[[f for f, projects in options.items() if projects]].all()
+    assert model.pipeline.prospects()[[f for f, projects in options.items() if projects]].all()
 
 
 def test_shipments_read_as_rows_of_the_shipment_columns():

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.agents.platform import Platform
 from sim.policies.base import Policy, PolicyParams, param, register
 
 
@@ -25,10 +24,14 @@ class SymbiosisPlatformParams(PolicyParams):
 @register("symbiosis_platform")
 class SymbiosisPlatform(Policy):
     Params = SymbiosisPlatformParams
+    description = (
+        "An online platform where firms list their waste and by-products, which cuts the cost of finding a "
+        "partner, with campaigns and facilitators that make more firms aware of exchanges."
+    )
 
     def apply(self, model) -> None:
         p = self.params
-        self.platform = Platform(model, p.search_cost_eur_t, p.awareness_ceiling, p.awareness_growth_per_month,
+        self.platform = model.actor_classes["platform"](model, p.search_cost_eur_t, p.awareness_ceiling, p.awareness_growth_per_month,
                                  p.ramp_months)
 
     def on_step(self, model) -> None:
