@@ -217,10 +217,10 @@ def Page():
     markers = [m for m, _ in starts]
 
     def make_cards():
-        reference = {c.key: c for c in kpi_cards(live.reference.kpis.frame())}
+        reference = {c.key: c for c in kpi_cards(live.reference.kpis.rows)}
         return [(card, delta_text(card, reference[card.key], live.reference_name),
                  sparkline_svg(card.series, reference[card.key].series, markers, card.colour))
-                for card in kpi_cards(live.model.kpis.frame())]
+                for card in kpi_cards(live.model.kpis.rows)]
 
     cards = solara.use_memo(lambda: live.draw("kpis", make_cards), [live, month])
     timeline = solara.use_memo(lambda: timeline_svg(month, live.model.config.months, starts), [live, month])

@@ -169,6 +169,9 @@ def test_kpi_cards_show_the_model_kpis_and_sparklines_cope_with_flat_series():
     for _ in range(3):
         model.step()
     cards = {c.key: c for c in kpi_cards(model.kpis.frame())}
+    from_rows = {c.key: c for c in kpi_cards(model.kpis.rows)}  # what the page uses: no DataFrame a month
+    assert [(c.value, c.rows, c.number) for c in cards.values()] == [(c.value, c.rows, c.number) for c in from_rows.values()]
+    assert all(np.array_equal(cards[k].series, from_rows[k].series) for k in cards)
     assert {"exchanges", "cross_border", "landfilled", "co2", "customs", "collection", "crm", "firms"} <= set(cards)
     assert cards["exchanges"].value == str(int(model.kpis.rows[-1]["exchanges_count"]))
     assert len(cards["landfilled"].series) == 3
