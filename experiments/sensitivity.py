@@ -1,7 +1,7 @@
 """Which uncertain inputs decide the headline KPIs and the phase effects? Sobol indices (SALib).
 
-    .venv/bin/python experiments/sensitivity.py                    # reduced: N=8, 18 inputs -> 304 designs x 2 runs
-    .venv/bin/python experiments/sensitivity.py --n 64             # full setting: 2,432 designs x 2 runs
+    .venv/bin/python experiments/sensitivity.py                    # reduced: N=8, 19 inputs -> 168 designs x 2 runs
+    .venv/bin/python experiments/sensitivity.py --n 64             # full setting: 1,344 designs x 2 runs
     .venv/bin/python experiments/sensitivity.py --phase long_term  # the effect of another phase
 
 Saltelli's sampling (SALib ``sobol`` sampler, ``N x (2D + 2)`` designs over the ranges of
