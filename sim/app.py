@@ -73,7 +73,7 @@ PAGE_STYLE = """
 .wb6-mapbox { position: relative; height: calc(100vh - 236px); min-height: 380px; aspect-ratio: var(--map-aspect); }
 .wb6-mapbox > div { position: absolute; inset: 0; }
 .wb6-mapbox svg { width: 100%; height: 100%; display: block; }
-.wb6-month svg { pointer-events: none; }
+.wb6-mapbox > .wb6-month, .wb6-month svg { pointer-events: none; }  /* only sites, crossings and flows take them */
 .wb6-maptitle { font-size: 0.95em; font-weight: 500; margin: 0 0 4px 2px; white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis; }
 .wb6-mapcard > .wb6-legend, .wb6-mapcard > .wb6-timeline-box { width: 0; min-width: 100%; }
@@ -217,10 +217,10 @@ def Page():
     markers = [m for m, _ in starts]
 
     def make_cards():
-        reference = {c.key: c for c in kpi_cards(live.reference.kpis.frame())}
+        reference = {c.key: c for c in kpi_cards(live.reference.kpis.rows)}
         return [(card, delta_text(card, reference[card.key], live.reference_name),
                  sparkline_svg(card.series, reference[card.key].series, markers, card.colour))
-                for card in kpi_cards(live.model.kpis.frame())]
+                for card in kpi_cards(live.model.kpis.rows)]
 
     cards = solara.use_memo(lambda: live.draw("kpis", make_cards), [live, month])
     timeline = solara.use_memo(lambda: timeline_svg(month, live.model.config.months, starts), [live, month])

@@ -130,7 +130,8 @@ def draw_trends(kpis, reference, months_so_far: int, starts: list[tuple[int, str
     for ax, (title, series, cumulative) in zip(axes, TREND_PANELS):
         top = 0.0
         for column, name in series:
-            colour = next((CLASS_COLOURS[s] for s in STATUSES if column.endswith(f"_{s}_t")), "#2f5d8a")
+            colour = next((CLASS_COLOURS[s] for s in STATUSES if column.endswith(f"_{s}_t")),
+                          "#b03a2e" if column == "dumped_t" else "#2f5d8a")
             for frame, style in ((reference, "ref"), (kpis, "run")):
                 if not len(frame) or column not in frame:
                     continue

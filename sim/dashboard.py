@@ -398,53 +398,63 @@ class KpiCard:
     better: int = 1
 
 
+def kpi_columns(kpis) -> dict[str, np.ndarray]:
+    """The KPI table so far (a DataFrame, or the recorder's rows: one per month) as numeric columns."""
+    if isinstance(kpis, list):
+        numeric = [key for key, value in (kpis[0].items() if kpis else ())
+                   if isinstance(value, (int, float, np.number)) and not isinstance(value, bool)]
+        return {key: np.array([row[key] for row in kpis], dtype=float) for key in numeric}
+    return {c: kpis[c].to_numpy(dtype=float) for c in kpis.columns if kpis[c].dtype.kind in "biuf"}
+
+
 def kpi_cards(kpis) -> list[KpiCard]:
-    """The cards from the KPI table so far (one row per simulated month)."""
-    if not len(kpis):
+    """The cards from the KPI table so far (a DataFrame or the recorder's rows, one per month;
+    the rows spare building a DataFrame every month)."""
+    k = kpi_columns(kpis)
+    if not k or not len(k["step"]):
         return []
-    last = kpis.iloc[-1]
-    total = kpis.sum(numeric_only=True)
-    border = {(scope, s): float(last[f"{scope}_{s}_t"]) for scope in ("cross_border_wb6", "export_eu") for s in STATUSES}
-    cross = kpis[[f"{scope}_t" for scope in ("cross_border_wb6", "export_eu")]].sum(axis=1)
-    rates = sorted(c for c in kpis.columns if c.startswith("collection_rate_"))
-    mean_rate = float(last[rates].mean()) if rates else 0.0
-    co2 = kpis["co2_abated_t"].cumsum()
-    crm = kpis["secondary_crm_recovered_t"].cumsum()
+    border = {(scope, s): float(k[f"{scope}_{s}_t"][-1]) for scope in ("cross_border_wb6", "export_eu") for s in STATUSES}
+    cross = k["cross_border_wb6_t"] + k["export_eu_t"]
+    rates = sorted(c for c in k if c.startswith("collection_rate_"))
+    mean_rates = np.column_stack([k[c] for c in rates]).mean(axis=1) if rates else np.zeros(len(k["step"]))
+    mean_rate = float(mean_rates[-1])
+    co2 = np.cumsum(k["co2_abated_t"])
+    crm = np.cumsum(k["secondary_crm_recovered_t"])
     return [
-        KpiCard("exchanges", "Exchanges", fmt_count(last["exchanges_count"]), "shipments this month",
-                [("Volume this month", fmt_tonnes(last["exchange_volume_t"]), "exchange_volume"),
-                 ("Volume since start", fmt_tonnes(total["exchange_volume_t"]), "exchange_volume_total")],
-                kpis["exchange_volume_t"].to_numpy(), number=float(last["exchanges_count"]), delta_format=fmt_count),
-        KpiCard("cross_border", "Cross-border volume", fmt_tonnes(cross.iloc[-1]), "this month",
+        KpiCard("exchanges", "Exchanges", fmt_count(k["exchanges_count"][-1]), "shipments this month",
+                [("Volume this month", fmt_tonnes(k["exchange_volume_t"][-1]), "exchange_volume"),
+                 ("Volume since start", fmt_tonnes(k["exchange_volume_t"].sum()), "exchange_volume_total")],
+                k["exchange_volume_t"], number=float(k["exchanges_count"][-1]), delta_format=fmt_count),
+        KpiCard("cross_border", "Cross-border volume", fmt_tonnes(cross[-1]), "this month",
                 [(f"{'WB6' if scope == 'cross_border_wb6' else 'To EU'}, {CLASS_LABELS[s]}",
                   fmt_tonnes(border[scope, s]), f"{scope}_{s}") for scope in ("cross_border_wb6", "export_eu")
                  for s in STATUSES],
-                cross.to_numpy(), "#1b9e77", number=float(cross.iloc[-1])),
-        KpiCard("landfilled", "Landfilled", fmt_tonnes(last["landfilled_t"]), "this month, WB6",
-                [("Since start", fmt_tonnes(total["landfilled_t"]), "landfilled_total"),
-                 ("Dumped this month", fmt_tonnes(last["dumped_t"]), "dumped")],
-                kpis["landfilled_t"].to_numpy(), "#8c510a", number=float(last["landfilled_t"]), better=-1),
-        KpiCard("co2", "CO2 abated", fmt_tonnes(co2.iloc[-1]), "since start, by secondary inputs",
-                [("This month", fmt_tonnes(last["co2_abated_t"]), "co2_month")],
-                co2.to_numpy(), "#1b9e77", number=float(co2.iloc[-1])),
-        KpiCard("customs", "Customs delay", fmt_days(last["customs_delay_days"]), "tonne-weighted, this month",
-                [("Backlog", fmt_tonnes(last["customs_backlog_t"]), "customs_backlog"),
-                 ("Filings / refusals", f"{int(last['customs_filings'])} / {int(last['customs_refusals'])}",
+                cross, "#1b9e77", number=float(cross[-1])),
+        KpiCard("landfilled", "Landfilled", fmt_tonnes(k["landfilled_t"][-1]), "this month, WB6",
+                [("Since start", fmt_tonnes(k["landfilled_t"].sum()), "landfilled_total"),
+                 ("Dumped this month", fmt_tonnes(k["dumped_t"][-1]), "dumped")],
+                k["landfilled_t"], "#8c510a", number=float(k["landfilled_t"][-1]), better=-1),
+        KpiCard("co2", "CO2 abated", fmt_tonnes(co2[-1]), "since start, by secondary inputs",
+                [("This month", fmt_tonnes(k["co2_abated_t"][-1]), "co2_month")],
+                co2, "#1b9e77", number=float(co2[-1])),
+        KpiCard("customs", "Customs delay", fmt_days(k["customs_delay_days"][-1]), "tonne-weighted, this month",
+                [("Backlog", fmt_tonnes(k["customs_backlog_t"][-1]), "customs_backlog"),
+                 ("Filings / refusals", f"{int(k['customs_filings'][-1])} / {int(k['customs_refusals'][-1])}",
                   "customs_filings")],
-                kpis["customs_delay_days"].to_numpy(), "#d7301f", number=float(last["customs_delay_days"]),
+                k["customs_delay_days"], "#d7301f", number=float(k["customs_delay_days"][-1]),
                 delta_format=fmt_days, better=-1),
         KpiCard("collection", "EPR collection", fmt_share(mean_rate) if rates else "-", "mean of the streams",
-                [(humanise(c.removeprefix("collection_rate_")), fmt_share(last[c]), c) for c in rates],
-                kpis[rates].mean(axis=1).to_numpy() if rates else np.zeros(len(kpis)), "#984ea3",
+                [(humanise(c.removeprefix("collection_rate_")), fmt_share(k[c][-1]), c) for c in rates],
+                mean_rates, "#984ea3",
                 number=mean_rate, delta_format=fmt_points),
-        KpiCard("crm", "Secondary CRM", fmt_tonnes(crm.iloc[-1]), "recovered since start",
-                [("This month", fmt_tonnes(last["secondary_crm_recovered_t"]), "crm_month")],
-                crm.to_numpy(), "#a6761d", number=float(crm.iloc[-1])),
-        KpiCard("firms", "Firms taking part", fmt_count(last["participating_firms"]), "in exchanges",
-                [("By-products registered", f"{int(last['by_products_registered'])}", "by_products_registered"),
-                 ("EoW registered", f"{int(last['eow_registered'])}", "eow_registered"),
-                 ("Investments", f"{int(last['investments_count'])}", "investments")],
-                kpis["participating_firms"].to_numpy(), "#377eb8", number=float(last["participating_firms"]),
+        KpiCard("crm", "Secondary CRM", fmt_tonnes(crm[-1]), "recovered since start",
+                [("This month", fmt_tonnes(k["secondary_crm_recovered_t"][-1]), "crm_month")],
+                crm, "#a6761d", number=float(crm[-1])),
+        KpiCard("firms", "Firms taking part", fmt_count(k["participating_firms"][-1]), "in exchanges",
+                [("By-products registered", f"{int(k['by_products_registered'][-1])}", "by_products_registered"),
+                 ("EoW registered", f"{int(k['eow_registered'][-1])}", "eow_registered"),
+                 ("Investments", f"{int(k['investments_count'][-1])}", "investments")],
+                k["participating_firms"], "#377eb8", number=float(k["participating_firms"][-1]),
                 delta_format=fmt_count),
     ]
 

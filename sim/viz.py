@@ -4,7 +4,7 @@ sites, the border crossings with their queues, and this month's flows by class a
 The map is SVG written directly (no plotting library): vector, so it stays sharp on a
 projector at any size; every site, crossing and flow carries a ``<title>`` (the browser's
 hover text) and sites and crossings a label shown on hover; and a month's layer is a few
-hundred elements, built in milliseconds. It comes in two layers of the same size, stacked in
+hundred elements, built in milliseconds. A click on a site or crossing keeps its name shown. It comes in two layers of the same size, stacked in
 the page: the base (sea, countries, links, labels), built once per run, and the month layer
 (flows, crossings, sites on top), built every step.
 
@@ -201,7 +201,9 @@ MAP_STYLE = """
 .wb6-svg .capital { font-size: 12.5px; font-weight: 700; fill: #222; stroke-width: 3px; }
 .wb6-svg .town { font-size: 10.5px; fill: #444; stroke-width: 2.5px; }
 .wb6-svg .tip { font-size: 11px; font-weight: 600; fill: #111; stroke-width: 3.5px; display: none; }
-.wb6-svg .site:hover .tip, .wb6-svg .crossing:hover .tip { display: inline; }
+.wb6-svg .site:hover .tip, .wb6-svg .crossing:hover .tip, .wb6-svg .site:focus .tip, .wb6-svg .crossing:focus .tip {
+  display: inline; }
+.wb6-svg .hot:focus { outline: none; } .wb6-svg .hot:focus path, .wb6-svg .hot:focus rect { stroke: #e7298a; stroke-width: 2px; }
 .wb6-svg .queue { font-size: 10.5px; font-weight: 700; fill: #b2182b; stroke-width: 3px; }
 .wb6-svg .hot { pointer-events: visiblePainted; cursor: default; }
 .wb6-svg .flow:hover { stroke-opacity: 1; filter: drop-shadow(0 0 2px #fff); }
@@ -302,7 +304,7 @@ class MapView:
             r = 5.5 if group == "EU market" else 4.0 if group == "city" else 4.3
             x, y = float(self.x[i]), float(self.y[i])
             tip = label(x + 8, y - 6, self.site_titles[i].split(" (")[0], "tip")
-            out.append(f'<g class="site hot"><path d="{marker(shape, x, y, r)}" fill="{fill}" stroke="#222" '
+            out.append(f'<g class="site hot" tabindex="0"><path d="{marker(shape, x, y, r)}" fill="{fill}" stroke="#222" '
                        f'stroke-width="0.8"/><title>{escape(self.site_titles[i])}</title>{tip}</g>')
         return "".join(out)
 
@@ -340,7 +342,7 @@ class MapView:
             name = self.crossing_names[c]
             if waiting:
                 queued.append((post.backlog_t, x, y, name))
-            parts.append(f'<g class="crossing hot" data-queue="{post.backlog_t:.0f}">'
+            parts.append(f'<g class="crossing hot" tabindex="0" data-queue="{post.backlog_t:.0f}">'
                          f'<rect x="{x - 2.2:.1f}" y="{y - 6:.1f}" width="4.4" height="12" rx="1" '
                          f'fill="{"#d7301f" if waiting else "#111"}" stroke="#fff" stroke-width="0.8"/>'
                          f'<title>Border crossing {escape(name)} ({self.crossing_economies[c]}): {state}</title>'

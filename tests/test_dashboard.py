@@ -169,6 +169,9 @@ def test_kpi_cards_show_the_model_kpis_and_sparklines_cope_with_flat_series():
     for _ in range(3):
         model.step()
     cards = {c.key: c for c in kpi_cards(model.kpis.frame())}
+    from_rows = {c.key: c for c in kpi_cards(model.kpis.rows)}  # what the page uses: no DataFrame a month
+    assert [(c.value, c.rows, c.number) for c in cards.values()] == [(c.value, c.rows, c.number) for c in from_rows.values()]
+    assert all(np.array_equal(cards[k].series, from_rows[k].series) for k in cards)
     assert {"exchanges", "cross_border", "landfilled", "co2", "customs", "collection", "crm", "firms"} <= set(cards)
     assert cards["exchanges"].value == str(int(model.kpis.rows[-1]["exchanges_count"]))
     assert len(cards["landfilled"].series) == 3
@@ -392,6 +395,13 @@ def test_dashboard_compares_with_the_baseline_draws_the_map_and_never_shows_a_tr
     assert set(shapes) == {c["code"] for c in basemap()["countries"]}
     assert all(shapes[code] > 500 for code in ("RS", "BA", "XK", "ME", "MK", "AL"))
     assert "longitude" not in tab.locator(".wb6-mapcard").inner_text()
+    # a site, clicked through the layers above it, shows its name (and keeps it shown)
+    index, x, y = tab.evaluate("""() => [...document.querySelectorAll('svg.wb6-sites .site')].map((g, i) => {
+        const r = g.querySelector('path').getBoundingClientRect(), x = r.x + r.width / 2, y = r.y + r.height / 2;
+        return [i, x, y, g.contains(document.elementFromPoint(x, y))];
+    }).find(found => found[3]).slice(0, 3)""")
+    tab.mouse.click(x, y)
+    expect(tab.locator("svg.wb6-sites .site").nth(index).locator(".tip")).to_be_visible()
 
     # baseline beside the baseline: the same numbers, every delta says so
     timings = [step(tab, 1, horizon)]
