@@ -140,6 +140,7 @@ class Market:
                 bid_all[buyers, m], firms.node[buyers], model.willingness_to_pay(buyers, m),
                 firms.economy[buyers], firms.min_quality[buyers, m],
                 model.shipment_class_matrix(m), self.cost,
+                known=model.relations.kernel_view(sellers, buyers),
             )
             shipped.append(self.dispatch(m, sellers[s_idx], buyers[b_idx], tonnes, cls, unit_cost,
                                          first_id=sum(len(part) for part in shipped)))

@@ -9,7 +9,7 @@ import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
 from sim.agents import PRO, Customs, Firm, Regulator
-from sim.agents.firm import plan_month
+from sim.agents.firm import plan_month, search_partners
 from sim.config import SimConfig, compose_config, group_options, schema_keys, unknown_key
 from sim.errors import ConfigError
 from sim.investment import FinancingTerms, Project
@@ -17,6 +17,7 @@ from sim.kpis import KpiRecorder
 from sim.ledger import check_month
 from sim.market import Market
 from sim.policies import build_policies
+from sim.relations import Relations
 from sim.scenario import DEFAULT_SCENARIO, KEYED, PARAMETERS, Scenario, check_parameters, load_scenario
 from sim.state import MONTHS_PER_YEAR, FirmArrays
 from sim.world import BY_PRODUCT, EOW, STATUSES, WASTE, Network
@@ -144,6 +145,9 @@ class WB6Model(mesa.Model):
         #: firm row -> projects it weighs this month, at the year's end (set by ``plan_month``)
         self.firm_projects: dict[int, list[Project]] = {}
         self._remining_setup()
+        #: who knows whom: firms trade only with partners they know of
+        self.relations = Relations(self)
+        self.relations.seed(self.region.firms["sector"].isin(self.params["sectors_trading_at_start"]).to_numpy())
         self.market = Market(self)
         self.kpis = KpiRecorder(self)
         self.investments: list[dict] = []
@@ -427,6 +431,9 @@ class WB6Model(mesa.Model):
         for post in self.customs:
             post.step()
         self.market.settle()
+        shipments = self.market.shipments
+        self.relations.learn(shipments, self.relations.complaints(shipments))
+        search_partners(self)
         if self.config.check_invariants:
             check_month(self)
         self.kpis.record()

@@ -100,6 +100,9 @@ PARAMETERS = (
     "recycling_line_capex_eur_per_t_yr", "recycling_line_margin_eur_t", "informal_collection_rate",
     "dump_propensity_max", "stock_reclaim_share_per_year", "search_cost_eur_t", "inspection_days",
     "permitting_recycling_months", "permitting_extraction_months",
+    "partner_knowledge", "relation_seed_contacts", "relation_colocation_km", "relation_trust_initial",
+    "relation_trust_floor", "relation_trust_gain", "relation_trust_loss_refusal", "relation_trust_loss_delay",
+    "relation_trust_loss_complaint", "quality_complaint_max", "partner_search_per_month",
 )
 #: parameters that list names
 LISTS = ("sectors_trading_at_start",)

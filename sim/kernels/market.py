@@ -8,6 +8,10 @@ are taken once per (group, column) block and blocks that cannot trade are skippe
 firm on the scarce side (the *owner* side) lists its best few partners; a heap merges these
 lists in the global order, and an owner whose list runs out while it still has tonnes
 re-scans the partners that are left. The trades are exactly the greedy's.
+
+A firm trades only with partners it knows of (``known``): a pair that the relationship graph
+does not link, that is not at one site and that is not listed on the platform on both sides
+is passed over where the pairs of a block are scanned; blocks are still skipped whole.
 """
 
 import numpy as np
@@ -111,10 +115,23 @@ def _ranks(owner_ids, best_neg, lists, k):
 
 
 @njit(cache=True)
-def _scan_block(seller_ids, buyer_ids, cost, by_seller, sellers, buyers, lists, k):
+def _knows(s, b, known):
+    """Whether seller s knows of buyer b: everyone knows everyone in an open market; otherwise
+    both are at one site, both are listed on the platform, or the relationship graph links
+    their firms (CSR rows of partner firm rows, sorted)."""
+    restricted, seller_firm, buyer_firm, seller_site, buyer_site, seller_listed, buyer_listed, start, partner = known
+    if not restricted or seller_site[s] == buyer_site[b] or (seller_listed[s] and buyer_listed[b]):
+        return True
+    lo, hi = start[seller_firm[s]], start[seller_firm[s] + 1]
+    i = lo + np.searchsorted(partner[lo:hi], buyer_firm[b])
+    return i < hi and partner[i] == buyer_firm[b]
+
+
+@njit(cache=True)
+def _scan_block(seller_ids, buyer_ids, cost, by_seller, sellers, buyers, lists, k, known):
     """Offer the tradeable pairs of a block to their owners' lists: the buyer accepts the
-    quality, the gain is positive, both have tonnes left, and the pair comes after the
-    owner's floor (the last pair it served from an earlier list)."""
+    quality, the gain is positive, both have tonnes left, the seller knows of the buyer and
+    the pair comes after the owner's floor (the last pair it served from an earlier list)."""
     seller_outside, seller_quality, supply_left = sellers
     buyer_wtp, buyer_min_quality, capacity_left = buyers
     floor_neg, floor_partner, _, _, _ = lists
@@ -125,7 +142,7 @@ def _scan_block(seller_ids, buyer_ids, cost, by_seller, sellers, buyers, lists, 
             if capacity_left[b] <= 0.0 or seller_quality[s] < buyer_min_quality[b]:
                 continue
             gain = buyer_wtp[b] + seller_outside[s] - cost
-            if not gain > 0.0:
+            if not gain > 0.0 or not _knows(s, b, known):
                 continue
             owner, partner = (s, b) if by_seller else (b, s)
             if _before(floor_neg[owner], floor_partner[owner], -gain, partner):
@@ -134,7 +151,7 @@ def _scan_block(seller_ids, buyer_ids, cost, by_seller, sellers, buyers, lists, 
 
 @njit(cache=True)
 def _scan_row(owner_block, owner_ids, by_seller, block_cost, partner_live, groups, cols, sellers, buyers,
-              lists, k):
+              lists, k, known):
     """Offer the owners ``owner_ids`` (of one owner block) the pairs of every open block in their row."""
     group_start, seller_members, group_outside = groups[0], groups[1], groups[5]
     col_start, buyer_members, col_wtp = cols[0], cols[1], cols[4]
@@ -148,29 +165,29 @@ def _scan_row(owner_block, owner_ids, by_seller, block_cost, partner_live, group
             continue
         if by_seller:
             _scan_block(owner_ids, buyer_members[col_start[c]:col_start[c + 1]], cost, by_seller,
-                        sellers, buyers, lists, k)
+                        sellers, buyers, lists, k, known)
         else:
             _scan_block(seller_members[group_start[g]:group_start[g + 1]], owner_ids, cost, by_seller,
-                        sellers, buyers, lists, k)
+                        sellers, buyers, lists, k, known)
 
 
 @njit(cache=True)
 def _first_lists(lo, hi, owner_start, owner_members, by_seller, block_cost, partner_live, groups, cols, sellers,
-                 buyers, lists, k):
+                 buyers, lists, k, known):
     """The first lists of the owners in owner blocks lo..hi."""
     for owner_block in range(lo, hi):
         _scan_row(owner_block, owner_members[owner_start[owner_block]:owner_start[owner_block + 1]], by_seller,
-                  block_cost, partner_live, groups, cols, sellers, buyers, lists, k)
+                  block_cost, partner_live, groups, cols, sellers, buyers, lists, k, known)
 
 
 @njit(cache=True, parallel=True)
 def _first_lists_parallel(n_chunks, owner_start, owner_members, by_seller, block_cost, partner_live, groups, cols,
-                          sellers, buyers, lists, k):
+                          sellers, buyers, lists, k, known):
     """Each thread fills the lists of its own owners."""
     n_blocks = owner_start.shape[0] - 1
     for i in prange(n_chunks):
         _first_lists(i * n_blocks // n_chunks, (i + 1) * n_blocks // n_chunks, owner_start, owner_members, by_seller,
-                     block_cost, partner_live, groups, cols, sellers, buyers, lists, k)
+                     block_cost, partner_live, groups, cols, sellers, buyers, lists, k, known)
 
 
 @njit(cache=True)
@@ -202,8 +219,35 @@ def _sift_down(heap, size, i, head, list_neg, list_partner, by_seller):
     heap[i] = item
 
 
+def clear_market(supply, seller_origin, seller_outside, seller_status, seller_economy, seller_quality, capacity,
+                 buyer_node, buyer_wtp, buyer_economy, buyer_min_quality, shipment_class_of, delivered_cost,
+                 list_length=LIST_LENGTH, known=None):
+    """Match offers of one material to bids, best surplus per tonne first, among pairs that know
+    of each other (see ``_clear_market`` for the rule, the arguments and what it returns).
+
+    ``known`` is None (every seller knows of every buyer) or the tuple
+    ``(seller_firm int64[S], buyer_firm int64[B], seller_site int64[S], buyer_site int64[B],
+    seller_listed bool[S], buyer_listed bool[B], start int64[F+1], partner int64[E])``: firm
+    rows of the sellers and buyers, their network nodes, whether each is listed on the
+    platform, and the relationship graph as CSR (row f lists the partner firm rows of firm f,
+    sorted). A pair can trade if both are at one site, both are listed, or the graph links them.
+    """
+    if known is None:
+        none = np.zeros(0, dtype=np.int64)
+        flags = np.zeros(0, dtype=np.bool_)
+        known = (False, none, none, none, none, flags, flags, none, none)
+    else:
+        ints = [np.ascontiguousarray(a, dtype=np.int64) for a in (known[0], known[1], known[2], known[3])]
+        flags = [np.ascontiguousarray(a, dtype=np.bool_) for a in (known[4], known[5])]
+        known = (True, *ints, *flags, np.ascontiguousarray(known[6], dtype=np.int64),
+                 np.ascontiguousarray(known[7], dtype=np.int64))
+    return _clear_market(supply, seller_origin, seller_outside, seller_status, seller_economy, seller_quality,
+                         capacity, buyer_node, buyer_wtp, buyer_economy, buyer_min_quality, shipment_class_of,
+                         delivered_cost, list_length, known)
+
+
 @njit(cache=True)
-def clear_market(
+def _clear_market(
     supply,
     seller_origin,
     seller_outside,
@@ -217,7 +261,8 @@ def clear_market(
     buyer_min_quality,
     shipment_class_of,
     delivered_cost,
-    list_length=LIST_LENGTH,
+    list_length,
+    known,
 ):
     """Match offers of one material to bids, best surplus per tonne first.
 
@@ -248,6 +293,8 @@ def clear_market(
     delivered_cost : float64[n_classes, n_origins, n_nodes]
                                    EUR/t to move one tonne, border costs included.
     list_length : int              partners listed per owner between re-scans (speed only).
+    known : tuple                  who knows of whom (see ``clear_market``), with a leading
+                                   flag: False for an open market.
 
     Returns
     -------
@@ -310,12 +357,12 @@ def clear_market(
     if n_groups * n_cols < PARALLEL_BLOCKS:
         _fill_block_costs(block_cost, 0, n_groups, by_seller, groups, cols, shipment_class_of, delivered_cost)
         _first_lists(0, n_owner_blocks, owner_start, owner_members, by_seller, block_cost, partner_live, groups, cols,
-                     sellers, buyers, lists, k)
+                     sellers, buyers, lists, k, known)
     else:
         _fill_block_costs_parallel(block_cost, PARALLEL_CHUNKS, by_seller, groups, cols, shipment_class_of,
                                    delivered_cost)
         _first_lists_parallel(PARALLEL_CHUNKS, owner_start, owner_members, by_seller, block_cost, partner_live, groups,
-                              cols, sellers, buyers, lists, k)
+                              cols, sellers, buyers, lists, k, known)
 
     head = np.zeros(n_owners, dtype=np.int64)
     heap = np.flatnonzero(list_len > 0)
@@ -364,7 +411,7 @@ def clear_market(
                     head[o] = 0
                     i = owner_pos[o]
                     _scan_row(owner_block[o], owner_members[i:i + 1], by_seller, block_cost, partner_live, groups,
-                              cols, sellers, buyers, lists, k)
+                              cols, sellers, buyers, lists, k, known)
                     spent = list_len[o] == 0
         if spent:
             size -= 1
