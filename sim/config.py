@@ -34,13 +34,19 @@ class OutputConfig:
     resume: bool = True
 
 
+#: longest horizon a run may ask for: 50 years, five times the seed's 5-10 year regional programme
+#: (seed_facts is.regional_programme_length); assumption: beyond that the scenario's prices,
+#: plants and firms mean nothing, and a typo (10^12 months) should be refused, not run for days
+MAX_MONTHS = 600
+
+
 @dataclass
 class SimConfig:
     #: scenario folder; empty means the packaged real-WB6 scenario (sim/data)
     scenario: str = ""
-    #: months to simulate (10 years by default)
+    #: months to simulate (10 years by default; 1 to MAX_MONTHS)
     months: int = 120
-    #: random seed: same config and seed give identical results
+    #: random seed, a whole number >= 0: same config and seed give identical results
     seed: int = 42
     #: name of the results folder under ``output.root``
     run_name: str = "baseline"

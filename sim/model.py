@@ -10,7 +10,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim.agents import PRO, Customs, Firm, Regulator
 from sim.agents.firm import plan_month, search_partners
-from sim.config import SimConfig, compose_config, group_options, schema_keys, unknown_key
+from sim.config import MAX_MONTHS, SimConfig, compose_config, group_options, schema_keys, unknown_key
 from sim.errors import ConfigError
 from sim.investment import FinancingTerms, Project
 from sim.kpis import KpiRecorder
@@ -83,6 +83,10 @@ class WB6Model(mesa.Model):
         cfg = self.config
         if cfg.months < 1:
             raise ConfigError("months", f"must be >= 1, got {cfg.months}")
+        if cfg.months > MAX_MONTHS:
+            raise ConfigError("months", f"must be <= {MAX_MONTHS} ({MAX_MONTHS // 12} years), got {cfg.months}")
+        if cfg.seed < 0:
+            raise ConfigError("seed", f"must be a whole number >= 0, got {cfg.seed}")
         for key in ("price_multiplier", "transport_cost_multiplier"):
             if not getattr(cfg, key) > 0:
                 raise ConfigError(key, f"must be > 0, got {getattr(cfg, key)}")

@@ -234,6 +234,8 @@ CONFIG_CASES = [
     ("seed of the wrong type", {"seed": "x1"}, ["seed:", "'x1'"]),
     ("flag of the wrong type", {"check_invariants": "perhaps"}, ["check_invariants:", "'perhaps'"]),
     ("zero months", {"months": 0}, ["months: must be >= 1, got 0"]),
+    ("months past the cap", {"months": 10**12}, ["months: must be <= 600 (50 years), got 1000000000000"]),
+    ("negative seed", {"seed": -1}, ["seed: must be a whole number >= 0, got -1"]),
     ("negative price multiplier", {"price_multiplier": -10.0}, ["price_multiplier: must be > 0, got -10.0"]),
     ("zero price multiplier", {"price_multiplier": 0.0}, ["price_multiplier: must be > 0, got 0.0"]),
     ("NaN price multiplier", {"price_multiplier": float("nan")}, ["price_multiplier: must be > 0, got nan"]),
@@ -317,6 +319,7 @@ CLI_CASES = {
                                     "valid choices: check_invariants"]),
     "misspelt key added with +": (["+montsh=3"], ["error: montsh: unknown config key", "valid choices:"]),
     "months of the wrong type": (["months=abc"], ["months=abc", "'abc'", "full_key: months"]),
+    "negative seed": (["seed=-1"], ["error: seed: must be a whole number >= 0, got -1"]),
     "unknown policy in the group list": (["policies=[epr,carbon_tax]"], [
         "error: policies: unknown option 'carbon_tax' of configs/policies", "valid choices: customs_streamlining"]),
     "misspelt parameter": (["parameters.handlng_eur_t=1"], [

@@ -2,7 +2,8 @@
 
 A pilot subclasses :class:`Policy`, declares its parameters as a dataclass ``Params`` and
 overrides ``apply`` (once, in its start month, before the agents act) and/or ``on_step``
-(every month from then on). Register it with ``@register("name")``; a config entry
+(every month from then on); ``description`` says in plain words what it does, and a ``#:``
+comment above each parameter what the parameter is (the dashboard shows both). Register it with ``@register("name")``; a config entry
 ``policies.<name>: {start_month: ..., <params>}`` switches it on.
 
 Default values live in one place, the pilot's Hydra config ``configs/policies/<name>.yaml``
@@ -49,6 +50,8 @@ class PolicyParams:
 class Policy:
     name: ClassVar[str] = ""
     Params: ClassVar[type] = PolicyParams
+    #: what the pilot does, in a sentence or two for a non-specialist (the dashboard shows it)
+    description: ClassVar[str] = ""
 
     def __init__(self, params):
         self.params = params

@@ -35,6 +35,11 @@ class CustomsStreamliningParams(PolicyParams):
 @register("customs_streamlining")
 class CustomsStreamlining(Policy):
     Params = CustomsStreamliningParams
+    description = (
+        "Border posts between WB6 economies clear shipments faster and cheaper under the Common Regional "
+        "Market: one procedure for waste notifications, green lanes for by-products and end-of-waste goods, "
+        "lower fees, electronic documents and fewer physical inspections."
+    )
 
     def apply(self, model) -> None:
         p = self.params

@@ -41,6 +41,11 @@ class DeRiskingParams(PolicyParams):
 @register("de_risking")
 class DeRisking(Policy):
     Params = DeRiskingParams
+    description = (
+        "A public finance window offers grants, guarantees and cheap loans to recycling plants and to re- "
+        "mining of old tailings until its budget is committed; firms still invest only where the project pays "
+        "on those terms."
+    )
 
     def check(self, model) -> None:
         p = self.params

@@ -42,6 +42,11 @@ PRO_TERMS = ("target_rate", "ramp_per_month", "fee_eur_t", "collection_cost_eur_
 @register("epr")
 class Epr(Policy):
     Params = EprParams
+    description = (
+        "Producers pay a fee for each tonne of packaging, electronics, tyres and textiles they sell; the "
+        "producers' organisation in each economy spends it on separate collection, raised towards a target, "
+        "and offers what it collects to recyclers."
+    )
 
     def check(self, model) -> None:
         p, where = self.params, self.where

@@ -23,6 +23,10 @@ class GreenProcurementParams(PolicyParams):
 @register("green_procurement")
 class GreenProcurement(Policy):
     Params = GreenProcurementParams
+    description = (
+        "Public tenders and product rules reward recycled content, so buyers pay more for secondary "
+        "materials: a share of the gap to the price of the virgin material they replace."
+    )
 
     def check(self, model) -> None:
         self.materials = materials(model, self.params.materials, f"{self.where}.materials")

@@ -33,6 +33,11 @@ class HarmonisedEowParams(PolicyParams):
 @register("harmonised_eow")
 class HarmonisedEow(Policy):
     Params = HarmonisedEowParams
+    description = (
+        "The WB6 adopt common end-of-waste and by-product criteria, so each regulator can grant the status; "
+        "once recognised mutually, a status granted in one economy holds in the others and the material "
+        "crosses borders as a product instead of as waste."
+    )
 
     def check(self, model) -> None:
         p = self.params

@@ -25,6 +25,10 @@ class LabNetworkParams(PolicyParams):
 @register("lab_network")
 class LabNetwork(Policy):
     Params = LabNetworkParams
+    description = (
+        "Accredited laboratories whose test results every WB6 regulator accepts: extra certificates each "
+        "month, sent where applications wait, and quicker decisions on them."
+    )
 
     def check(self, model) -> None:
         self.members = wb6_economies(model, self.params.economies, f"{self.where}.economies")

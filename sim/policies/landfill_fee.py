@@ -31,6 +31,11 @@ class LandfillFeeParams(PolicyParams):
 @register("landfill_fee")
 class LandfillFee(Policy):
     Params = LandfillFeeParams
+    description = (
+        "A landfill tax on top of the gate fee, with higher fines and more inspections against illegal "
+        "dumping, phased in over some months, so that selling leftovers pays better than dumping or "
+        "landfilling them."
+    )
 
     def check(self, model) -> None:
         self.economies = wb6_economies(model, self.params.economies, f"{self.where}.economies")

@@ -25,6 +25,10 @@ class SymbiosisPlatformParams(PolicyParams):
 @register("symbiosis_platform")
 class SymbiosisPlatform(Policy):
     Params = SymbiosisPlatformParams
+    description = (
+        "An online platform where firms list their waste and by-products, which cuts the cost of finding a "
+        "partner, with campaigns and facilitators that make more firms aware of exchanges."
+    )
 
     def apply(self, model) -> None:
         p = self.params
