@@ -4,8 +4,7 @@ Seed 001 names information, trust and transaction costs as the barriers to symbi
 perceived high transactional costs (time investment for partner mapping ...)", quote key
 ``legal.transaction_costs``; "Trust and continuity matter more than software features",
 ``fiss.facilitators``). A firm trades only with partners it knows of (the market's clearing
-kernel is given this graph): firms at one site, firms both listed on the platform, or firms
-linked here. Links are seeded from co-location and from the sectors that already trade
+kernel is given this graph): firms at one site or firms linked here. Links are seeded from co-location and from the sectors that already trade
 (``sectors_trading_at_start``), and grown by the firms' own search, events, brokers, mapping
 and trades. Trust on a link rises with each delivered shipment and falls with refusals at
 the border, delays and quality complaints; a link whose trust falls below the floor is
@@ -59,8 +58,6 @@ class Relations:
         self.partner = np.zeros(0, dtype=np.int64)
         self.trust = np.zeros(0)
         self._keys = np.zeros(0, dtype=np.int64)
-        #: bool[F] firms listed on the platform (listed firms know of each other)
-        self.listed = np.zeros(self.n, dtype=bool)
         #: links made this month, by how they were made
         self.made: dict[str, int] = {}
         self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
@@ -90,18 +87,20 @@ class Relations:
     def commit(self) -> None:
         """Add the pending links and drop those whose trust fell below the floor."""
         rows = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(self.start))
-        parts_a, parts_b, parts_t = [rows], [self.partner], [self.trust]
-        seen = self._keys[rows < self.partner] if len(self._keys) else np.zeros(0, dtype=np.int64)
-        for a, b, t, how in self._pending:
-            parts_a += [a, b]
-            parts_b += [b, a]
-            parts_t += [t, t]
-            # count each new unordered pair once, under the first way it was made
-            new = np.setdiff1d(np.minimum(a, b) * self.n + np.maximum(a, b), seen)
-            self.made[how] = self.made.get(how, 0) + len(new)
-            seen = np.union1d(seen, new)
+        if self._pending:
+            # count each new unordered pair once, under the first way it was made this month
+            pairs = np.concatenate([np.minimum(a, b) * self.n + np.maximum(a, b) for a, b, _, _ in self._pending])
+            part = np.repeat(np.arange(len(self._pending)), [len(a) for a, _, _, _ in self._pending])
+            pairs, first_seen = np.unique(pairs, return_index=True)
+            at = np.minimum(np.searchsorted(self._keys, pairs), max(len(self._keys) - 1, 0))
+            new = (self._keys[at] != pairs) if len(self._keys) else np.ones(len(pairs), dtype=bool)
+            counts = np.bincount(part[first_seen[new]], minlength=len(self._pending))
+            for (_, _, _, how), count in zip(self._pending, counts.tolist()):
+                self.made[how] = self.made.get(how, 0) + count
+        a = np.concatenate([rows] + [x for a, b, _, _ in self._pending for x in (a, b)])
+        b = np.concatenate([self.partner] + [x for a, b, _, _ in self._pending for x in (b, a)])
+        t = np.concatenate([self.trust] + [x for _, _, t, _ in self._pending for x in (t, t)])
         self._pending = []
-        a, b, t = np.concatenate(parts_a), np.concatenate(parts_b), np.concatenate(parts_t)
         keep = t >= self.trust_floor
         a, b, t = a[keep], b[keep], t[keep]
         key = a * self.n + b
@@ -118,8 +117,7 @@ class Relations:
         if not self.restricted:
             return None
         node = self.model.firms.node
-        return (sellers, buyers, node[sellers], node[buyers], self.listed[sellers], self.listed[buyers],
-                self.start, self.partner)
+        return sellers, buyers, node[sellers], node[buyers], self.start, self.partner
 
     def graph(self) -> nx.Graph:
         """The links as a networkx graph of firm rows, with ``trust`` on each edge."""
@@ -193,17 +191,13 @@ class Relations:
         quality complaint): every good shipment closes ``relation_trust_gain`` of the gap to
         full trust; a refusal, a complaint and a border delay (in proportion up to
         ``DELAY_SCALE_DAYS``) each take their share of the trust away. Gains are applied before
-        losses, so the month's result does not depend on the order of the shipments. Firms that
-        traded without a link (at one site or through the platform) form one."""
+        losses, so the month's result does not depend on the order of the shipments. (Firms at
+        one site know of each other without a link.)"""
         if len(shipments) == 0:
             return
         node = self.model.firms.node
         seller, buyer = shipments.seller.astype(np.int64), shipments.buyer.astype(np.int64)
-        apart = node[seller] != node[buyer]
-        new = apart & ~self.knows(seller, buyer)
-        if new.any():
-            self.link(seller[new], buyer[new], self.trust_initial, "trade")
-            self.commit()
+        apart = (node[seller] != node[buyer]) & self.knows(seller, buyer)
         sent = shipments.sent
         good = (sent & delivered_ok).astype(float)
         log_keep = (np.log1p(-self.loss_refusal) * ~sent

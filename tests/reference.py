@@ -49,7 +49,7 @@ def clear_market(supply, seller_origin, seller_outside, seller_status, seller_ec
                  capacity, buyer_node, buyer_wtp, buyer_economy, buyer_min_quality,
                  shipment_class_of, delivered_cost, known=None):
     """Greedy by surplus per tonne, ties in seller-major order, as nested Python loops; with
-    ``known``, only pairs at one site, listed on both sides or linked in the graph trade."""
+    ``known``, only pairs at one site or linked in the graph trade."""
     pairs = []
     for s in range(len(supply)):
         if supply[s] <= 0:
@@ -58,10 +58,10 @@ def clear_market(supply, seller_origin, seller_outside, seller_status, seller_ec
             if capacity[b] <= 0 or seller_quality[s] < buyer_min_quality[b]:
                 continue
             if known is not None:
-                seller_firm, buyer_firm, seller_site, buyer_site, seller_listed, buyer_listed, start, partner = known
+                seller_firm, buyer_firm, seller_site, buyer_site, start, partner = known
                 f, g = int(seller_firm[s]), int(buyer_firm[b])
                 linked = g in [int(x) for x in partner[start[f]:start[f + 1]]]
-                if not (seller_site[s] == buyer_site[b] or (seller_listed[s] and buyer_listed[b]) or linked):
+                if not (seller_site[s] == buyer_site[b] or linked):
                     continue
             cls = int(shipment_class_of[seller_status[s]][seller_economy[s]][buyer_economy[b]])
             cost = float(delivered_cost[cls][seller_origin[s]][buyer_node[b]])

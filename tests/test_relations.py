@@ -56,13 +56,6 @@ def test_trust_rises_with_deliveries_and_falls_with_refusals_until_the_link_goes
     assert not rel.knows([0], [1])[0] and rel.n_links == 0  # below the floor: dropped
 
 
-def test_trade_without_a_link_through_the_platform_makes_one(model):
-    rel = Relations(model)
-    a, b = 0, next(i for i in range(1, rel.n) if model.firms.node[i] != model.firms.node[0])
-    rel.learn(shipments_between([(a, b)], DELIVERED), np.ones(1, bool))
-    assert rel.knows([a], [b])[0] and rel.made["trade"] == 1
-
-
 def test_a_firm_trades_only_with_partners_it_knows(model):
     """Cut every link of the biggest seller: it then sells only on its own site, and the open
     market (partner_knowledge 0) sells it more."""

@@ -9,9 +9,9 @@ firm on the scarce side (the *owner* side) lists its best few partners; a heap m
 lists in the global order, and an owner whose list runs out while it still has tonnes
 re-scans the partners that are left. The trades are exactly the greedy's.
 
-A firm trades only with partners it knows of (``known``): a pair that the relationship graph
-does not link, that is not at one site and that is not listed on the platform on both sides
-is passed over where the pairs of a block are scanned; blocks are still skipped whole.
+Where firms trade only with partners they know of (the relationship graph, see
+``clear_market``), an owner's list is drawn from its few known partners (at its site or
+linked to it) instead of from the blocks of its row; block costs and bounds are the same.
 """
 
 import numpy as np
@@ -115,23 +115,10 @@ def _ranks(owner_ids, best_neg, lists, k):
 
 
 @njit(cache=True)
-def _knows(s, b, known):
-    """Whether seller s knows of buyer b: everyone knows everyone in an open market; otherwise
-    both are at one site, both are listed on the platform, or the relationship graph links
-    their firms (CSR rows of partner firm rows, sorted)."""
-    restricted, seller_firm, buyer_firm, seller_site, buyer_site, seller_listed, buyer_listed, start, partner = known
-    if not restricted or seller_site[s] == buyer_site[b] or (seller_listed[s] and buyer_listed[b]):
-        return True
-    lo, hi = start[seller_firm[s]], start[seller_firm[s] + 1]
-    i = lo + np.searchsorted(partner[lo:hi], buyer_firm[b])
-    return i < hi and partner[i] == buyer_firm[b]
-
-
-@njit(cache=True)
-def _scan_block(seller_ids, buyer_ids, cost, by_seller, sellers, buyers, lists, k, known):
+def _scan_block(seller_ids, buyer_ids, cost, by_seller, sellers, buyers, lists, k):
     """Offer the tradeable pairs of a block to their owners' lists: the buyer accepts the
-    quality, the gain is positive, both have tonnes left, the seller knows of the buyer and
-    the pair comes after the owner's floor (the last pair it served from an earlier list)."""
+    quality, the gain is positive, both have tonnes left, and the pair comes after the
+    owner's floor (the last pair it served from an earlier list)."""
     seller_outside, seller_quality, supply_left = sellers
     buyer_wtp, buyer_min_quality, capacity_left = buyers
     floor_neg, floor_partner, _, _, _ = lists
@@ -142,7 +129,7 @@ def _scan_block(seller_ids, buyer_ids, cost, by_seller, sellers, buyers, lists, 
             if capacity_left[b] <= 0.0 or seller_quality[s] < buyer_min_quality[b]:
                 continue
             gain = buyer_wtp[b] + seller_outside[s] - cost
-            if not gain > 0.0 or not _knows(s, b, known):
+            if not gain > 0.0:
                 continue
             owner, partner = (s, b) if by_seller else (b, s)
             if _before(floor_neg[owner], floor_partner[owner], -gain, partner):
@@ -151,7 +138,7 @@ def _scan_block(seller_ids, buyer_ids, cost, by_seller, sellers, buyers, lists, 
 
 @njit(cache=True)
 def _scan_row(owner_block, owner_ids, by_seller, block_cost, partner_live, groups, cols, sellers, buyers,
-              lists, k, known):
+              lists, k):
     """Offer the owners ``owner_ids`` (of one owner block) the pairs of every open block in their row."""
     group_start, seller_members, group_outside = groups[0], groups[1], groups[5]
     col_start, buyer_members, col_wtp = cols[0], cols[1], cols[4]
@@ -165,29 +152,73 @@ def _scan_row(owner_block, owner_ids, by_seller, block_cost, partner_live, group
             continue
         if by_seller:
             _scan_block(owner_ids, buyer_members[col_start[c]:col_start[c + 1]], cost, by_seller,
-                        sellers, buyers, lists, k, known)
+                        sellers, buyers, lists, k)
         else:
             _scan_block(seller_members[group_start[g]:group_start[g + 1]], owner_ids, cost, by_seller,
-                        sellers, buyers, lists, k, known)
+                        sellers, buyers, lists, k)
 
 
 @njit(cache=True)
 def _first_lists(lo, hi, owner_start, owner_members, by_seller, block_cost, partner_live, groups, cols, sellers,
-                 buyers, lists, k, known):
+                 buyers, lists, k):
     """The first lists of the owners in owner blocks lo..hi."""
     for owner_block in range(lo, hi):
         _scan_row(owner_block, owner_members[owner_start[owner_block]:owner_start[owner_block + 1]], by_seller,
-                  block_cost, partner_live, groups, cols, sellers, buyers, lists, k, known)
+                  block_cost, partner_live, groups, cols, sellers, buyers, lists, k)
 
 
 @njit(cache=True, parallel=True)
 def _first_lists_parallel(n_chunks, owner_start, owner_members, by_seller, block_cost, partner_live, groups, cols,
-                          sellers, buyers, lists, k, known):
+                          sellers, buyers, lists, k):
     """Each thread fills the lists of its own owners."""
     n_blocks = owner_start.shape[0] - 1
     for i in prange(n_chunks):
         _first_lists(i * n_blocks // n_chunks, (i + 1) * n_blocks // n_chunks, owner_start, owner_members, by_seller,
-                     block_cost, partner_live, groups, cols, sellers, buyers, lists, k, known)
+                     block_cost, partner_live, groups, cols, sellers, buyers, lists, k)
+
+
+@njit(cache=True)
+def _offer_known(o, p, by_seller, block_cost, owner_block, partner_block, sellers, buyers, lists, k):
+    """Offer owner o the pair with partner p if it can trade and comes after the owner's floor."""
+    seller_outside, seller_quality, supply_left = sellers
+    buyer_wtp, buyer_min_quality, capacity_left = buyers
+    floor_neg, floor_partner, _, _, _ = lists
+    s, b = (o, p) if by_seller else (p, o)
+    if supply_left[s] <= 0.0 or capacity_left[b] <= 0.0 or seller_quality[s] < buyer_min_quality[b]:
+        return
+    cost = block_cost[owner_block[o], partner_block[p]]
+    gain = buyer_wtp[b] + seller_outside[s] - cost
+    if gain > 0.0 and _before(floor_neg[o], floor_partner[o], -gain, p):
+        _insert(o, -gain, p, lists, k)
+
+
+@njit(cache=True)
+def _scan_known(o, by_seller, graph, block_cost, owner_block, partner_block, sellers, buyers, lists, k):
+    """Offer owner o the pairs with the partners it knows of: those at its site, then those
+    its firm is linked to (at other sites)."""
+    owner_firm, owner_site, partner_site, start, linked, by_firm_start, by_firm, by_site_start, by_site = graph
+    site = owner_site[o]
+    if site < by_site_start.shape[0] - 1:
+        for j in range(by_site_start[site], by_site_start[site + 1]):
+            _offer_known(o, by_site[j], by_seller, block_cost, owner_block, partner_block, sellers, buyers, lists, k)
+    f = owner_firm[o]
+    for e in range(start[f], start[f + 1]):
+        g = linked[e]
+        for j in range(by_firm_start[g], by_firm_start[g + 1]):
+            p = by_firm[j]
+            if partner_site[p] != site:
+                _offer_known(o, p, by_seller, block_cost, owner_block, partner_block, sellers, buyers, lists, k)
+
+
+@njit(cache=True)
+def _index_by(keys, active, n_keys):
+    """Active indices ordered by key (stable) and the start of each key's run, int64[n_keys + 1]."""
+    members = np.flatnonzero(active)
+    members = members[np.argsort(keys[members], kind="mergesort")]
+    starts = np.zeros(n_keys + 1, dtype=np.int64)
+    for i in members:
+        starts[keys[i] + 1] += 1
+    return members, np.cumsum(starts)
 
 
 @njit(cache=True)
@@ -222,28 +253,26 @@ def _sift_down(heap, size, i, head, list_neg, list_partner, by_seller):
 def clear_market(supply, seller_origin, seller_outside, seller_status, seller_economy, seller_quality, capacity,
                  buyer_node, buyer_wtp, buyer_economy, buyer_min_quality, shipment_class_of, delivered_cost,
                  list_length=LIST_LENGTH, known=None):
-    """Match offers of one material to bids, best surplus per tonne first, among pairs that know
-    of each other (see ``_clear_market`` for the rule, the arguments and what it returns).
+    """Match offers of one material to bids, best surplus per tonne first, among the pairs
+    that know of each other (the rule, the other arguments and what it returns: see
+    ``_clear_market``).
 
-    ``known`` is None (every seller knows of every buyer) or the tuple
+    ``known`` is None (every seller knows of every buyer: an open market) or the tuple
     ``(seller_firm int64[S], buyer_firm int64[B], seller_site int64[S], buyer_site int64[B],
-    seller_listed bool[S], buyer_listed bool[B], start int64[F+1], partner int64[E])``: firm
-    rows of the sellers and buyers, their network nodes, whether each is listed on the
-    platform, and the relationship graph as CSR (row f lists the partner firm rows of firm f,
-    sorted). A pair can trade if both are at one site, both are listed, or the graph links them.
+    start int64[F+1], linked int64[E])``: the firm row and network node (site) of each seller
+    and buyer, and the relationship graph as CSR (row f lists the firm rows linked to firm f).
+    A pair can trade only if both are at one site or their firms are linked.
     """
     if known is None:
-        none = np.zeros(0, dtype=np.int64)
-        flags = np.zeros(0, dtype=np.bool_)
-        known = (False, none, none, none, none, flags, flags, none, none)
+        none = np.zeros(1, dtype=np.int64)
+        known = (none[:0], none[:0], none[:0], none[:0], none, none[:0])
+        restricted = False
     else:
-        ints = [np.ascontiguousarray(a, dtype=np.int64) for a in (known[0], known[1], known[2], known[3])]
-        flags = [np.ascontiguousarray(a, dtype=np.bool_) for a in (known[4], known[5])]
-        known = (True, *ints, *flags, np.ascontiguousarray(known[6], dtype=np.int64),
-                 np.ascontiguousarray(known[7], dtype=np.int64))
+        known = tuple(np.ascontiguousarray(a, dtype=np.int64) for a in known)
+        restricted = True
     return _clear_market(supply, seller_origin, seller_outside, seller_status, seller_economy, seller_quality,
                          capacity, buyer_node, buyer_wtp, buyer_economy, buyer_min_quality, shipment_class_of,
-                         delivered_cost, list_length, known)
+                         delivered_cost, list_length, restricted, *known)
 
 
 @njit(cache=True)
@@ -262,7 +291,13 @@ def _clear_market(
     shipment_class_of,
     delivered_cost,
     list_length,
-    known,
+    restricted,
+    seller_firm,
+    buyer_firm,
+    seller_site,
+    buyer_site,
+    start,
+    linked,
 ):
     """Match offers of one material to bids, best surplus per tonne first.
 
@@ -293,8 +328,14 @@ def _clear_market(
     delivered_cost : float64[n_classes, n_origins, n_nodes]
                                    EUR/t to move one tonne, border costs included.
     list_length : int              partners listed per owner between re-scans (speed only).
-    known : tuple                  who knows of whom (see ``clear_market``), with a leading
-                                   flag: False for an open market.
+    restricted : bool              trade only between pairs at one site or linked (below).
+    seller_firm, buyer_firm : int64[S], int64[B]
+                                   firm rows (into ``start``) of the sellers and buyers.
+    seller_site, buyer_site : int64[S], int64[B]
+                                   network node of each seller's and buyer's site.
+    start, linked : int64[F+1], int64[E]
+                                   relationship graph as CSR: ``linked[start[f]:start[f+1]]``
+                                   are the firm rows linked to firm row f.
 
     Returns
     -------
@@ -354,15 +395,28 @@ def _clear_market(
     lists = (floor_neg, floor_partner, list_neg, list_partner, list_len)
     block_cost = np.empty((n_groups, n_cols) if by_seller else (n_cols, n_groups), dtype=np.float64)
     n_owner_blocks = owner_start.shape[0] - 1
-    if n_groups * n_cols < PARALLEL_BLOCKS:
+    # partners by firm and by site, so that an owner finds the ones it knows of directly
+    # (all empty in an open market)
+    owner_firm, partner_firm = (seller_firm, buyer_firm) if by_seller else (buyer_firm, seller_firm)
+    owner_site, partner_site = (seller_site, buyer_site) if by_seller else (buyer_site, seller_site)
+    partner_active = (partner_block >= 0) & restricted
+    by_firm, by_firm_start = _index_by(partner_firm, partner_active, start.shape[0] - 1)
+    n_sites = max(partner_site.max(), owner_site.max()) + 1 if partner_site.shape[0] and owner_site.shape[0] else 0
+    by_site, by_site_start = _index_by(partner_site, partner_active, n_sites)
+    graph = (owner_firm, owner_site, partner_site, start, linked, by_firm_start, by_firm, by_site_start, by_site)
+    if restricted:
+        _fill_block_costs(block_cost, 0, n_groups, by_seller, groups, cols, shipment_class_of, delivered_cost)
+        for o in owner_members:
+            _scan_known(o, by_seller, graph, block_cost, owner_block, partner_block, sellers, buyers, lists, k)
+    elif n_groups * n_cols < PARALLEL_BLOCKS:
         _fill_block_costs(block_cost, 0, n_groups, by_seller, groups, cols, shipment_class_of, delivered_cost)
         _first_lists(0, n_owner_blocks, owner_start, owner_members, by_seller, block_cost, partner_live, groups, cols,
-                     sellers, buyers, lists, k, known)
+                     sellers, buyers, lists, k)
     else:
         _fill_block_costs_parallel(block_cost, PARALLEL_CHUNKS, by_seller, groups, cols, shipment_class_of,
                                    delivered_cost)
         _first_lists_parallel(PARALLEL_CHUNKS, owner_start, owner_members, by_seller, block_cost, partner_live, groups,
-                              cols, sellers, buyers, lists, k, known)
+                              cols, sellers, buyers, lists, k)
 
     head = np.zeros(n_owners, dtype=np.int64)
     heap = np.flatnonzero(list_len > 0)
@@ -409,9 +463,13 @@ def _clear_market(
                     floor_neg[o], floor_partner[o] = neg, partner
                     list_len[o] = 0
                     head[o] = 0
-                    i = owner_pos[o]
-                    _scan_row(owner_block[o], owner_members[i:i + 1], by_seller, block_cost, partner_live, groups,
-                              cols, sellers, buyers, lists, k, known)
+                    if restricted:
+                        _scan_known(o, by_seller, graph, block_cost, owner_block, partner_block, sellers, buyers,
+                                    lists, k)
+                    else:
+                        i = owner_pos[o]
+                        _scan_row(owner_block[o], owner_members[i:i + 1], by_seller, block_cost, partner_live,
+                                  groups, cols, sellers, buyers, lists, k)
                     spent = list_len[o] == 0
         if spent:
             size -= 1
