@@ -53,7 +53,8 @@ def check_overrides(args: list[str]) -> list[str]:
     Hydra rejects a misspelt key without listing the valid ones, and creates its log folder
     under ``output.root`` before the run starts (failing with a traceback if it cannot): both
     are reported here as a :class:`ConfigError`. ``parameters.<name>=value`` is passed as
-    ``++parameters.<name>=value`` since ``parameters`` starts empty; the model checks the name.
+    ``++parameters.<name>=value`` (and ``agents.<kind>=...`` likewise) since they start empty;
+    the model checks the name.
     """
     groups = {p.name for p in CONFIG_DIR.iterdir() if p.is_dir()} | {"hydra"}
     out = []
@@ -78,7 +79,7 @@ def check_overrides(args: list[str]) -> list[str]:
             raise ConfigError(key, "unknown config key", choices=choices, value=leaf)
         if key == "output.root" and isinstance(override.value(), str):
             check_writable(override.value())
-        if override.type == OverrideType.CHANGE and key.startswith("parameters."):
+        if override.type == OverrideType.CHANGE and key.startswith(("parameters.", "agents.")):
             arg = "++" + arg
         out.append(arg)
     return out

@@ -14,7 +14,9 @@ from typing import Any, get_type_hints
 
 from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
+
+from sim.errors import ConfigError
 
 #: the Hydra config tree (configs/ at the repository root)
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"
@@ -58,6 +60,9 @@ class SimConfig:
     parameters: dict[str, Any] = field(default_factory=dict)
     #: policy pilots switched on, by registered name, each with its parameters
     policies: dict[str, Any] = field(default_factory=dict)
+    #: the class of an actor kind, by kind (``firm: package.module.Class``); unnamed kinds keep
+    #: their default class, added kinds take part only when named (see sim/agents/kinds.py)
+    agents: dict[str, Any] = field(default_factory=dict)
     #: roadmap phase whose pilot bundle this run uses, or ``roadmap`` for all (set by ``phase=``; empty: none)
     phase: str = ""
     #: check mass balance and other invariants every step (fail loudly if one breaks)
@@ -90,7 +95,7 @@ def _nested(cls) -> dict[str, type | None]:
 
 def schema_keys(key: str, schema=SimConfig) -> list[str] | None:
     """The keys valid next to a dotted config key (``output.rot`` -> the fields of
-    OutputConfig), or None where keys are free (under ``parameters`` and ``policies``)."""
+    OutputConfig), or None where keys are free (under ``parameters``, ``policies``, ``agents``)."""
     cls = schema
     for part in key.split(".")[:-1]:
         cls = _nested(cls).get(part)
@@ -110,3 +115,36 @@ def unknown_key(config: dict, schema=SimConfig, prefix: str = "") -> str | None:
             if found:
                 return found
     return None
+
+
+def as_config(config) -> SimConfig:
+    """A SimConfig from a dataclass, a DictConfig or a plain dict (unknown keys are errors).
+
+    A plain dict that names a ``phase`` but no ``policies`` runs what ``python -m sim
+    phase=<name>`` runs (the phase's pilots and run name) with the dict's other keys on top.
+    Where ``policies`` are given, or in a dataclass or DictConfig (composed by Hydra already),
+    ``phase`` only labels the run."""
+    if config is None:
+        return SimConfig()
+    if isinstance(config, SimConfig):
+        return config
+    schema = OmegaConf.structured(SimConfig)
+    # merging would keep a key added with Hydra's ``+key=`` and to_object would drop it silently
+    raw = OmegaConf.to_container(config, resolve=False) if isinstance(config, DictConfig) else config
+    if not isinstance(raw, dict):
+        raise ConfigError("config", f"needs a mapping of config keys, got {raw!r}", choices=schema_keys(""))
+    bad = unknown_key(raw)
+    if bad is not None:
+        raise ConfigError(bad, "unknown config key", choices=schema_keys(bad), value=bad.rsplit(".", 1)[-1])
+    if isinstance(config, dict) and config.get("phase") and "policies" not in config:
+        phase = config["phase"]
+        if phase not in group_options("phase"):
+            raise ConfigError("phase", f"unknown option {phase!r} of configs/phase", choices=group_options("phase"),
+                              value=str(phase))
+        config = OmegaConf.merge(OmegaConf.to_container(compose_config([f"phase={phase}"])), config)
+    try:
+        merged = OmegaConf.merge(schema, config if isinstance(config, DictConfig) else OmegaConf.create(config))
+        return OmegaConf.to_object(merged)
+    except Exception as exc:  # omegaconf raises several error types for bad keys/values
+        key = getattr(exc, "full_key", None) or "config"
+        raise ConfigError(key, str(exc).splitlines()[0]) from exc

@@ -1,8 +1,17 @@
-"""Investment projects firms weigh by net present value at the rate they can borrow at."""
+"""Investment projects firms weigh by net present value at the rate they can borrow at, and the
+pipeline that screens, finances, permits and commissions them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+import numpy as np
+
+from sim.state import MONTHS_PER_YEAR
+
+#: materials held in deposits a re-mining plant can reprocess
+STOCK_MATERIALS = ("tailings", "slag", "red_mud", "fly_ash", "bottom_ash")
+RECYCLING_LINE_YEARS = 10
 
 
 @dataclass(frozen=True)
@@ -34,3 +43,156 @@ class FinancingTerms:
     @property
     def public_eur(self) -> float:
         return self.grant_eur + self.guarantee_eur + self.concessional_eur
+
+
+def pays(figures: tuple[np.ndarray, np.ndarray], years: int, rate: np.ndarray) -> np.ndarray:
+    """Whether projects of ``years`` with the given (capex, annual margin) have a positive net
+    present value at ``rate`` as ``Project.npv`` reckons it, judged with a margin for rounding."""
+    capex, margin, rate = np.broadcast_arrays(*figures, rate)
+    positive = np.zeros(capex.shape, dtype=bool)
+    for r in np.unique(rate):
+        at = rate == r
+        npv = Project("", -1, (), 0.0, capex[at], margin[at], years, False).npv(FinancingTerms(rate=float(r)))
+        positive[at] = npv > -1e-9 * (np.abs(capex[at]) + np.abs(margin[at]) * years + 1.0)
+    return positive
+
+
+class InvestmentPipeline:
+    """The road of a firm's project from idea to plant: which firms have projects worth weighing
+    (screening), what each project is (figures), on what terms it can be financed, and the plant's
+    permitting, construction and commissioning. Firms decide whether to go ahead."""
+
+    def __init__(self, model):
+        self.model = model
+        #: one record per project a firm went ahead with (the investments table)
+        self.records: list[dict] = []
+        self.plants_under_way: list[tuple[int, Project]] = []
+        #: (kind, materials) of the plants each firm has under way, by firm row
+        self.building: dict[int, set[tuple]] = {}
+        self._stock_columns = [model.material_index[m] for m in STOCK_MATERIALS if m in model.material_index]
+
+    # ---- screening ------------------------------------------------------------------------
+    def prospects(self) -> np.ndarray:
+        """bool[F]: firms worth asking to weigh investments. Some project passes the tests of
+        ``options_of`` (plants under way aside) and, unless a financier may offer better terms,
+        pays at the firm's hurdle rate (judged with a margin for rounding, so that every firm
+        that would invest is asked)."""
+        model = self.model
+        firms, p = model.firms, model.params
+        remining, line_firms, line_materials = self._candidates()
+        if model.financier is None:
+            hurdle_rate = np.array([r.hurdle_rate for r in model.regulators])
+            remining = remining[pays(self._remining_figures(remining)[1:], int(p["remining_lifetime_years"]),
+                                     hurdle_rate[firms.economy[remining]])]
+            line_firms = line_firms[pays(self._line_figures(firms.capacity[line_firms, line_materials])[1:],
+                                         RECYCLING_LINE_YEARS, hurdle_rate[firms.economy[line_firms]])]
+        prospects = np.zeros(firms.n_firms, dtype=bool)
+        prospects[remining] = True
+        prospects[line_firms] = True
+        return prospects
+
+    def _candidates(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rows of the firms that could build a re-mining plant (their deposits hold recoverable
+        metals and they run none), and the (firm row, material) of each stream taken in at 90 %
+        of capacity or more, which a recycling line would expand; firm by firm, materials in
+        order. Plants under way are not looked at. (Few firms pass: the tests on all firms are
+        the cheap and selective ones.)"""
+        model = self.model
+        firms = model.firms
+        remining = np.flatnonzero(model.remining_revenue_eur_t > 0)
+        remining = remining[(firms.stock[remining][:, self._stock_columns].sum(axis=1) > 0)
+                            & (firms.remining_t_month[remining].sum(axis=1) == 0)]
+        near_capacity = np.flatnonzero(firms.utilisation >= 0.9)
+        line_firms, line_materials = np.divmod(near_capacity[firms.capacity.take(near_capacity) > 0], model.n_materials)
+        return remining, line_firms, line_materials
+
+    def _remining_figures(self, f):
+        """Throughput (t/yr), capex and annual margin (EUR) of the re-mining plant of firm row(s) ``f``."""
+        model = self.model
+        p = model.params
+        throughput = model.firms.stock[f][..., self._stock_columns].sum(axis=-1) * p["remining_throughput_share_per_year"]
+        margin = (model.remining_revenue_eur_t[f] - p["remining_opex_eur_t"]) * throughput
+        return throughput, p["remining_capex_eur_per_t_yr"] * throughput, margin
+
+    def _line_figures(self, capacity_t_month):
+        """Added capacity (t/yr), capex and annual margin (EUR) of recycling lines expanding ``capacity_t_month``."""
+        p = self.model.params
+        added = 0.5 * capacity_t_month * MONTHS_PER_YEAR
+        return (added, p["recycling_line_capex_eur_per_t_yr"] * added,
+                p["recycling_line_margin_eur_t"] * self.model.price_multiplier * added)
+
+    def options_of(self, rows: np.ndarray) -> dict[int, list[Project]]:
+        """The projects each firm of ``rows`` could start, figured for all of them at once (see
+        ``_candidates``), none of a kind (and stream) it has under way: its re-mining plant
+        first, then its recycling lines by material."""
+        model = self.model
+        firms, p = model.firms, model.params
+        options: dict[int, list[Project]] = {f: [] for f in rows.tolist()}
+        asked = np.zeros(firms.n_firms, dtype=bool)
+        asked[rows] = True
+        remining, line_firms, line_materials = self._candidates()
+        remining = remining[asked[remining]]
+        stock_cols = self._stock_columns
+        throughput, capex, margin = self._remining_figures(remining)
+        holds = (firms.stock[remining][:, stock_cols] > 0).tolist()
+        crm_output = np.zeros(len(remining), dtype=bool)
+        for metal in model.crm_metals:
+            crm_output |= model.remining_yield[metal][remining] > 0
+        for i, f in enumerate(remining.tolist()):
+            if not any(kind == "remining" for kind, _ in self.building.get(f, ())):
+                options[f].append(Project(
+                    "remining", f, tuple(c for c, held in zip(stock_cols, holds[i]) if held), throughput[i],
+                    capex[i], margin[i], int(p["remining_lifetime_years"]), crm_output=bool(crm_output[i]),
+                ))
+        line_asked = asked[line_firms]
+        line_firms, line_materials = line_firms[line_asked], line_materials[line_asked]
+        added, capex, margin = self._line_figures(firms.capacity[line_firms, line_materials])
+        for i, (f, m) in enumerate(zip(line_firms.tolist(), line_materials.tolist())):
+            if ("recycling_line", (m,)) not in self.building.get(f, ()):
+                options[f].append(Project("recycling_line", f, (m,), added[i], capex[i], margin[i],
+                                          RECYCLING_LINE_YEARS, crm_output=False))
+        return options
+
+    # ---- financing -------------------------------------------------------------------------
+    def financing_terms(self, firm, project: Project) -> FinancingTerms:
+        """What the firm can borrow at: its economy's hurdle rate, unless a financier de-risks."""
+        financier = self.model.financier
+        base = FinancingTerms(rate=firm.regulator.hurdle_rate)
+        return financier.terms(firm, project, base) if financier is not None else base
+
+    def invest(self, firm, project: Project, terms: FinancingTerms) -> None:
+        """The firm goes ahead: the financier books its support, the plant is permitted and built."""
+        model = self.model
+        if model.financier is not None:
+            model.financier.commit(project, terms)
+        permit = "permitting_extraction_months" if project.kind == "remining" else "permitting_recycling_months"
+        self.plants_under_way.append((model.month + int(model.params[permit]), project))
+        self._mark_building(project)
+        capex = project.capex_eur + terms.safeguards_eur
+        self.records.append({
+            "step": model.month, "firm": firm.firm_id, "kind": project.kind, "capex_eur": capex,
+            "public_eur": terms.public_eur, "grant_eur": terms.grant_eur,
+            "private_eur": capex - terms.grant_eur - terms.concessional_eur, "crm_output": project.crm_output,
+        })
+
+    # ---- commissioning ---------------------------------------------------------------------
+    def commission_plants(self) -> None:
+        """Plants whose permits and construction are done start operating this month."""
+        model = self.model
+        firms, waiting = model.firms, []
+        for ready, project in self.plants_under_way:
+            if ready > model.month:
+                waiting.append((ready, project))
+            elif project.kind == "remining":
+                cols = list(project.materials)
+                share = firms.stock[project.firm, cols] / max(firms.stock[project.firm, cols].sum(), 1e-12)
+                firms.remining_t_month[project.firm, cols] = project.capacity_t_yr / MONTHS_PER_YEAR * share
+            else:
+                firms.capacity[project.firm, project.materials[0]] += project.capacity_t_yr / MONTHS_PER_YEAR
+        self.plants_under_way = waiting
+        self.building = {}
+        for _, project in waiting:
+            self._mark_building(project)
+
+    def _mark_building(self, project: Project) -> None:
+        self.building.setdefault(project.firm, set()).add((project.kind, project.materials))

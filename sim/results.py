@@ -26,8 +26,9 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import OmegaConf
 
+from sim.config import as_config
 from sim.errors import ConfigError
-from sim.model import WB6Model, as_config
+from sim.model import WB6Model
 
 PACKAGES = ("mesa", "numpy", "numba", "pandas", "pyarrow", "networkx", "hydra-core", "omegaconf", "scipy")
 COMPLETE_MARKER = "manifest.json"

@@ -57,3 +57,56 @@ class MonthFlows:
     def start(cls, stock: np.ndarray) -> "MonthFlows":
         zeros = lambda: np.zeros_like(stock)  # noqa: E731
         return cls(stock.copy(), zeros(), zeros(), zeros(), zeros(), zeros(), zeros(), stock.copy())
+
+
+#: sectors of permitted installations with their own disposal sites (rarely dump)
+INSTALLATION_SECTORS = ("power", "steel", "metallurgy", "mining_legacy", "cement", "chemical", "eu_buyer")
+
+
+def build_firm_arrays(model) -> FirmArrays:
+    """The firms' state at month 0 from the scenario's firm and stream tables (tonnes a year in
+    the data, a month here), with the behavioural draws made from the model's random generator."""
+    region, rng = model.region, model.rng
+    firms = region.firms
+    n, m = len(firms), model.n_materials
+    site_economy = dict(zip(region.sites["site_id"], region.sites["economy"]))
+    economy = np.array([model.economy_index[site_economy[s]] for s in firms["site_id"]], dtype=np.int64)
+    node = firms["site_id"].map(model.network.index).to_numpy(dtype=np.int64)
+    row_of = {f: i for i, f in enumerate(firms["firm_id"])}
+    arrays = {name: np.zeros((n, m)) for name in ("generation", "capacity", "stock", "quality", "min_quality")}
+    streams = region.firm_streams
+    rows = streams["firm_id"].map(row_of).to_numpy()
+    cols = streams["material"].map(model.material_index).to_numpy()
+    tonnes, quality = streams["tonnes"].to_numpy(), streams["quality"].to_numpy()
+    reclaim_share = model.params["stock_reclaim_share_per_year"]
+    # a firm offers fresh output and what it reclaims from its deposit as one lot: its grade
+    # is the mean of the two weighted by tonnes a month
+    graded = np.zeros((n, m))
+    for role, target, scale, offered in (("generates", "generation", 1 / MONTHS_PER_YEAR, 1 / MONTHS_PER_YEAR),
+                                         ("absorbs", "capacity", 1 / MONTHS_PER_YEAR, 0.0),
+                                         ("stock", "stock", 1.0, reclaim_share / MONTHS_PER_YEAR)):
+        sel = (streams["role"] == role).to_numpy()
+        np.add.at(arrays[target], (rows[sel], cols[sel]), tonnes[sel] * scale)
+        if role == "absorbs":
+            arrays["min_quality"][rows[sel], cols[sel]] = quality[sel]
+        else:
+            weight = np.maximum(tonnes[sel] * offered, 1e-12)
+            np.add.at(arrays["quality"], (rows[sel], cols[sel]), quality[sel] * weight)
+            np.add.at(graded, (rows[sel], cols[sel]), weight)
+    arrays["quality"] = np.divide(arrays["quality"], graded, out=np.zeros((n, m)), where=graded > 0)
+    offers = (arrays["generation"] > 0) | (arrays["stock"] > 0)
+    reclaim = arrays["stock"] * reclaim_share / MONTHS_PER_YEAR
+    dump_max = model.params["dump_propensity_max"]
+    installation = firms["sector"].isin(INSTALLATION_SECTORS).to_numpy()
+    propensity_cap = np.where(installation, dump_max["installation"], dump_max["msme"])
+    # sectors with established exchanges trade from the start; elsewhere a random share of firms
+    established = firms["sector"].isin(model.params["sectors_trading_at_start"]).to_numpy()
+    aware = (rng.random(n) < model.params["awareness_initial"]) | established
+    threshold = np.clip(rng.normal(model.params["trust_threshold"], 0.15, n), 0.0, 1.0)
+    return FirmArrays(
+        economy=economy, node=node, offers=offers, offer_share=np.ones((n, m)),
+        reclaim_t_month=reclaim, remining_t_month=np.zeros((n, m)), utilisation=np.zeros((n, m)),
+        status=np.zeros((n, m), dtype=np.int64), applied=np.zeros((n, m), dtype=bool),
+        participating=aware, awareness=aware.astype(float),
+        trust_threshold=threshold, dump_propensity=rng.uniform(0.0, 1.0, n) * propensity_cap, **arrays,
+    )

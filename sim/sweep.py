@@ -94,7 +94,7 @@ def run_job(cfg, overrides: Sequence[str]) -> tuple[Path, bool]:
 
     Returns the folder and whether the run was skipped. A complete folder from a run of another
     configuration is an error (a different study under the same sweep name), not a skip."""
-    from sim.model import as_config
+    from sim.config import as_config
 
     # Mesa logs every step at INFO; in a launcher's worker nothing has quietened it yet
     logging.getLogger("MESA").setLevel(logging.WARNING)

@@ -227,7 +227,7 @@ def test_broken_scenario_file_is_reported_with_file_line_and_choices(tmp_path, c
 
 #: (id, config, expected messages)
 CONFIG_CASES = [
-    ("misspelt key", {"montsh": 3}, ["montsh: unknown config key", "did you mean 'months'", "valid choices: check_invariants"]),
+    ("misspelt key", {"montsh": 3}, ["montsh: unknown config key", "did you mean 'months'", "valid choices: agents, check_invariants"]),
     ("misspelt nested key", {"output": {"rot": "x"}},
      ["output.rot: unknown config key", "did you mean 'root'", "valid choices:", "root", "write_flows"]),
     ("months of the wrong type", {"months": "abc"}, ["months:", "'abc'", "Integer"]),
@@ -316,7 +316,7 @@ PHASES = sorted(p.stem for p in (ROOT / "configs" / "phase").glob("*.yaml"))
 #: site in an unknown economy, {file} a regular file
 CLI_CASES = {
     "misspelt key": (["montsh=3"], ["error: montsh: unknown config key", "did you mean 'months'",
-                                    "valid choices: check_invariants"]),
+                                    "valid choices: agents, check_invariants"]),
     "misspelt key added with +": (["+montsh=3"], ["error: montsh: unknown config key", "valid choices:"]),
     "months of the wrong type": (["months=abc"], ["months=abc", "'abc'", "full_key: months"]),
     "negative seed": (["seed=-1"], ["error: seed: must be a whole number >= 0, got -1"]),

@@ -138,7 +138,7 @@ def test_interrupted_run_leaves_nothing(tmp_path, monkeypatch):
 def start_long_run(root: Path, name: str) -> subprocess.Popen:
     """A command-line run far too long to finish, once it is under way (its staging folder exists)."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "sim", "months=1000000", f"run_name={name}", f"output.root={root}",
+        [sys.executable, "-m", "sim", "months=600", f"run_name={name}", f"output.root={root}",
          "output.write_flows=false"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while not list(root.glob(f".{name}.incomplete-*-{process.pid}")):

@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.config import CONFIG_DIR, compose_config
+from sim.config import CONFIG_DIR, as_config, compose_config
 from sim.errors import ConfigError
-from sim.model import WB6Model, as_config
+from sim.model import WB6Model
 from sim.policies import REGISTRY
 from sim.policies.base import default_params
 from sim.synthetic import synthetic_scenario

@@ -60,16 +60,16 @@ def test_investment_prospects_include_every_firm_that_would_invest():
     for _ in range(11):
         model.step()
     model.firms.utilisation[::3] = 1.0  # some full recycling lines, so that both kinds of project show
-    options = model.investment_options_of(np.arange(model.firms.n_firms))
+    options = model.pipeline.options_of(np.arange(model.firms.n_firms))
     assert {p.kind for projects in options.values() for p in projects} == {"remining", "recycling_line"}
     would = [f.index for f in model.firm_agents
-             if any(p.npv(model.financing_terms(f, p)) > 0.0 for p in options[f.index])]
-    prospects = model.investment_prospects()
+             if any(p.npv(model.pipeline.financing_terms(f, p)) > 0.0 for p in options[f.index])]
+    prospects = model.pipeline.prospects()
     assert would and prospects[would].all()
     assert prospects.sum() < sum(1 for projects in options.values() if projects)  # the screen leaves some out
     # a financier may make any project pay: then every firm with a project is asked
     model.financier = object()
-    assert model.investment_prospects()[[f for f, projects in options.items() if projects]].all()
+    assert model.pipeline.prospects()[[f for f, projects in options.items() if projects]].all()
 
 
 def test_shipments_read_as_rows_of_the_shipment_columns():

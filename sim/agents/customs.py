@@ -8,9 +8,11 @@ from collections import deque
 import mesa
 import numpy as np
 
+from sim.agents.kinds import actor_kind
 from sim.world import DAYS_PER_MONTH, STATUSES, WASTE
 
 
+@actor_kind("customs")
 class Customs(mesa.Agent):
     def __init__(self, model, crossing: int, row):
         super().__init__(model)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import mesa
 
+from sim.agents.kinds import actor_kind
 from sim.investment import FinancingTerms, Project
 
 
@@ -33,6 +34,7 @@ class Window:
     additionality: bool        # support only projects not viable on commercial terms
 
 
+@actor_kind("financier")
 class Financier(mesa.Agent):
     def __init__(self, model, window: Window):
         super().__init__(model)

@@ -14,10 +14,12 @@ from collections.abc import Iterable
 import mesa
 import numpy as np
 
+from sim.agents.kinds import actor_kind
 from sim.investment import Project
 from sim.world import WASTE
 
 
+@actor_kind("firm")
 class Firm(mesa.Agent):
     # the month's loop over every firm reads these; slots keep them beside the object header
     __slots__ = ("index", "firm_id", "sector", "model")
@@ -50,9 +52,9 @@ class Firm(mesa.Agent):
     def consider_investments(self, projects: Iterable[Project]) -> None:
         """Go ahead with each project that pays on the terms offered now."""
         for project in projects:
-            terms = self.model.financing_terms(self, project)
+            terms = self.model.pipeline.financing_terms(self, project)
             if project.npv(terms) > 0.0:
-                self.model.invest(self, project, terms)
+                self.model.pipeline.invest(self, project, terms)
 
 
 def plan_month(model) -> None:
@@ -82,7 +84,7 @@ def plan_month(model) -> None:
     rows, materials = np.divmod(np.flatnonzero(applying), model.n_materials)
     projects: dict[int, list[Project]] = {}
     if model.is_investment_month:
-        projects = model.investment_options_of(np.flatnonzero(took_part & model.investment_prospects()))
+        projects = model.pipeline.options_of(np.flatnonzero(took_part & model.pipeline.prospects()))
     tasks: dict[int, list[int]] = {f: [] for f in projects}
     for f, material in zip(rows.tolist(), materials.tolist()):
         tasks.setdefault(f, []).append(material)

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import mesa
 
+from sim.agents.kinds import actor_kind
 
+
+@actor_kind("platform")
 class Platform(mesa.Agent):
     def __init__(self, model, search_cost_floor_eur_t: float, awareness_ceiling: float,
                  awareness_growth_per_month: float, ramp_months: int):

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import mesa
 
+from sim.agents.kinds import actor_kind
 
+
+@actor_kind("pro")
 class PRO(mesa.Agent):
     def __init__(self, model, economy: int, material: int, epr_status: str, collection_rate: float):
         super().__init__(model)

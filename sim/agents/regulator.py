@@ -8,9 +8,11 @@ from collections import deque
 import mesa
 import numpy as np
 
+from sim.agents.kinds import actor_kind
 from sim.world import BY_PRODUCT, EOW, WASTE
 
 
+@actor_kind("regulator")
 class Regulator(mesa.Agent):
     def __init__(self, model, economy: int, row):
         super().__init__(model)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.agents.financier import Financier, Window
+from sim.agents.financier import Window
 from sim.errors import ConfigError
 from sim.policies.base import Policy, PolicyParams, param, register
 
@@ -58,7 +58,7 @@ class DeRisking(Policy):
 
     def apply(self, model) -> None:
         p = self.params
-        model.financier = Financier(model, Window(
+        model.financier = model.actor_classes["financier"](model, Window(
             budget_eur=p.budget_eur, grant_share=p.grant_share, concessional_share=p.concessional_share,
             concessional_rate=p.concessional_rate, guarantee_coverage=p.guarantee_coverage,
             guaranteed_rate=p.guaranteed_rate, esg_condition=p.esg_condition,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.agents.platform import Platform
 from sim.policies.base import Policy, PolicyParams, param, register
 
 
@@ -32,7 +31,7 @@ class SymbiosisPlatform(Policy):
 
     def apply(self, model) -> None:
         p = self.params
-        self.platform = Platform(model, p.search_cost_eur_t, p.awareness_ceiling, p.awareness_growth_per_month,
+        self.platform = model.actor_classes["platform"](model, p.search_cost_eur_t, p.awareness_ceiling, p.awareness_growth_per_month,
                                  p.ramp_months)
 
     def on_step(self, model) -> None:
