@@ -81,6 +81,10 @@ class Market:
         self.origin_row[self.origin_nodes] = np.arange(len(self.origin_nodes))
         self.cost = self.first_crossing = self.n_crossings = self._route_cost = None
         self._cost_key = self._surcharge = None
+        #: EUR/t off the delivered cost between site pairs that share infrastructure (eco-industrial
+        #: parks): (origin node, destination node) -> saving
+        self.site_savings: dict[tuple[int, int], float] = {}
+        self._savings_applied: dict[tuple[int, int], float] = {}
         self.shipments = Shipments.concat([])
         self.flows: MonthFlows | None = None
 
@@ -103,9 +107,14 @@ class Market:
                 self.origin_nodes, road, rail, crossing_cost, np.zeros(len(STATUSES))
             )
         # a class surcharge (handling, permits, search) adds the same to every route: no re-routing
-        if rerouted or not np.array_equal(surcharge, self._surcharge):
+        if rerouted or not np.array_equal(surcharge, self._surcharge) or self.site_savings != self._savings_applied:
             self._surcharge = surcharge
             self.cost = self._route_cost + surcharge[:, None, None]
+            for (origin, dest), saving in self.site_savings.items():
+                if self.origin_row[origin] >= 0:
+                    at = self.cost[:, self.origin_row[origin], dest]
+                    self.cost[:, self.origin_row[origin], dest] = np.maximum(at - saving, 0.0)
+            self._savings_applied = dict(self.site_savings)
 
     # ---- the month -----------------------------------------------------------------
     def open_month(self) -> None:

@@ -110,6 +110,10 @@ class WB6Model(mesa.Model):
         self.market = Market(self)
         self.kpis = KpiRecorder(self)
         self.backlog_by_material_open = np.zeros(self.n_materials)
+        #: agents the roadmap's pilots made, by actor kind (chambers, brokers, ...)
+        self.pilot_actors: dict[str, list] = {}
+        #: what the scale-or-pivot reviews decided, one record per pilot and review
+        self.pilot_decisions: list[dict] = []
         self.policies = build_policies(dict(cfg.policies), self)
         self.active_policies: list = []
         #: agents of the added actor kinds the config names, by stage of the month

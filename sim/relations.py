@@ -21,6 +21,8 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 EARTH_RADIUS_KM = 6371.0
+#: how links are made (a KPI column each: ``links_made_<how>``)
+LINK_SOURCES = ("colocation", "sector_links", "own_search", "event", "broker", "mapping", "park", "platform")
 #: border delay at which a shipment costs a link the full ``relation_trust_loss_delay``, days
 #: (assumption: a month's wait is what a buyer counts as a failed delivery date)
 DELAY_SCALE_DAYS = 30.0
@@ -131,11 +133,12 @@ class Relations:
 
     # ---- finding partners ---------------------------------------------------------------
     def nearest(self, rows: np.ndarray, material: int, k: int, within_km: float = np.inf,
-                among: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                among: np.ndarray | None = None, unknown_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """(firm, partner) pairs: for each firm of ``rows``, its ``k`` nearest firms on the other
         side of ``material`` (buyers of what it offers, or sellers of what it takes in, by
         straight distance) that could trade with it on grade, within ``within_km``, among the
-        firms marked in ``among`` (bool[F]) if given."""
+        firms marked in ``among`` (bool[F]) if given, and not linked to it yet if
+        ``unknown_only``. (The nearest 16 k candidates are looked at.)"""
         firms = self.model.firms
         rows = np.asarray(rows, dtype=np.int64)
         out_a, out_b = [], []
@@ -143,13 +146,10 @@ class Relations:
             asking = rows[side[rows]]
             if len(asking) == 0:
                 continue
-            other = firms.capacity[:, material] > 0 if role == "sell" else firms.offers[:, material]
-            if among is not None:
-                other = other & among
-            candidates, tree = self._tree(role, material, other)
+            candidates, tree = self._tree(role, material)
             if len(candidates) == 0:
                 continue
-            query = min(4 * k, len(candidates))
+            query = min(16 * k, len(candidates))
             bound = chord(within_km) if np.isfinite(within_km) else np.inf
             _, found = tree.query(self._points[asking], k=query, distance_upper_bound=bound)
             found = np.asarray(found).reshape(len(asking), query)
@@ -158,6 +158,10 @@ class Relations:
             owner = np.broadcast_to(asking[:, None], partner.shape)
             seller, buyer = (owner, partner) if role == "sell" else (partner, owner)
             valid &= (firms.quality[seller, material] >= firms.min_quality[buyer, material]) & (owner != partner)
+            if among is not None:
+                valid &= among[partner]
+            if unknown_only:
+                valid &= ~self.knows(owner.ravel(), partner.ravel()).reshape(owner.shape)
             take = valid & (np.cumsum(valid, axis=1) <= k)
             out_a.append(owner[take])
             out_b.append(partner[take])
@@ -165,13 +169,27 @@ class Relations:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         return np.concatenate(out_a), np.concatenate(out_b)
 
-    def _tree(self, role: str, material: int, other: np.ndarray) -> tuple[np.ndarray, cKDTree]:
+    def _tree(self, role: str, material: int) -> tuple[np.ndarray, cKDTree]:
+        """Firms on the other side of ``material`` and a KD-tree of their sites (rebuilt when
+        that set changes, as when a plant adds capacity)."""
+        firms = self.model.firms
+        other = firms.capacity[:, material] > 0 if role == "sell" else firms.offers[:, material]
         candidates = np.flatnonzero(other)
         cached = self._trees.get((role, material))
         if cached is None or not np.array_equal(cached[0], candidates):
             cached = (candidates, cKDTree(self._points[candidates]))
             self._trees[(role, material)] = cached
         return cached
+
+    def complementary(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(seller, buyer) pairs among firm rows ``rows`` that could trade some material on grade."""
+        firms = self.model.firms
+        rows = np.unique(np.asarray(rows, dtype=np.int64))
+        s, b = np.meshgrid(rows, rows, indexing="ij")
+        s, b = s.ravel(), b.ravel()
+        fits = (firms.offers[s] & (firms.capacity[b] > 0) & (firms.quality[s] >= firms.min_quality[b])).any(axis=1)
+        fits &= s != b
+        return s[fits], b[fits]
 
     def seed(self, established: np.ndarray) -> None:
         """First links: each firm knows its nearest trading partners (per material) within the
@@ -180,9 +198,9 @@ class Relations:
         everyone = np.arange(self.n)
         for m in range(self.model.n_materials):
             self.link(*self.nearest(everyone, m, self.contacts, within_km=self.colocation_km), self.trust_initial,
-                      "co-location")
+                      "colocation")
             self.link(*self.nearest(np.flatnonzero(established), m, self.contacts, among=established),
-                      self.trust_initial, "sector links")
+                      self.trust_initial, "sector_links")
         self.commit()
 
     # ---- learning from trade ------------------------------------------------------------

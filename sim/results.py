@@ -162,7 +162,7 @@ def _publish(staging: Path, target: Path) -> None:
 
 
 def run_to_folder(config, folder: str | Path | None = None, overrides: Sequence[str] = ()) -> Path:
-    """Simulate ``config`` and write kpis.parquet, flows.parquet, investments.parquet,
+    """Simulate ``config`` and write kpis.parquet, flows.parquet, investments.parquet, pilot_decisions.parquet,
     config.yaml and manifest.json into ``folder`` (default ``<output.root>/<run_name>``).
     ``overrides``, the run's settings within a sweep, are recorded in the manifest.
 
@@ -188,6 +188,9 @@ def run_to_folder(config, folder: str | Path | None = None, overrides: Sequence[
         pd.DataFrame(model.investments, columns=[
             "step", "firm", "kind", "capex_eur", "public_eur", "grant_eur", "private_eur", "crm_output",
         ]).to_parquet(staging / "investments.parquet", index=False)
+        pd.DataFrame(model.pilot_decisions, columns=[
+            "step", "pilot", "kpi", "value", "scale_at", "drop_below", "decision",
+        ]).to_parquet(staging / "pilot_decisions.parquet", index=False)
         (staging / "config.yaml").write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)), encoding="utf-8")
         written = sorted(p.name for p in staging.iterdir())
         manifest = {

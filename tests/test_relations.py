@@ -92,4 +92,4 @@ def test_own_search_links_firms_over_the_years():
     model = WB6Model({"months": 36})
     start = model.relations.n_links
     model.run()
-    assert model.relations.made.get("own search", 0) > 0 and model.relations.n_links > start
+    assert model.relations.made.get("own_search", 0) > 0 and model.relations.n_links > start

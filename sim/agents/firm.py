@@ -106,5 +106,5 @@ def search_partners(model) -> None:
         rows = np.flatnonzero(wants[:, m] & searching)
         if len(rows):
             relations.link(*relations.nearest(rows, m, relations.contacts, among=firms.participating),
-                           relations.trust_initial, "own search")
+                           relations.trust_initial, "own_search")
     relations.commit()

@@ -3,11 +3,17 @@
 from sim.policies import (  # noqa: F401  (importing a pilot registers it)
     customs_streamlining,
     de_risking,
+    eco_industrial_parks,
     epr,
+    facilitation,
     green_procurement,
     harmonised_eow,
     lab_network,
     landfill_fee,
+    municipal_action,
+    networking_events,
+    opportunity_mapping,
+    scale_or_pivot,
     symbiosis_platform,
 )
 from sim.policies.base import REGISTRY, Policy, PolicyParams, build_policies, register
