@@ -7,7 +7,6 @@ import logging
 import mesa
 import numpy as np
 
-from sim.agents.firm import plan_month, search_partners
 from sim.agents.kinds import KINDS, resolve_actor_classes
 from sim.config import MAX_MONTHS, SimConfig, as_config
 from sim.errors import ConfigError
@@ -74,7 +73,11 @@ class WB6Model(mesa.Model):
         self.financier = None
 
         self.network = Network(self.region)
-        self.firms = build_firm_arrays(self)
+        kind = self.actor_classes
+        #: the firm class, whose rules the month's plan applies to all firms at once
+        self.firm_class = kind["firm"]
+        self.sector_names = sorted(set(self.region.firms["sector"]))
+        self.firms = build_firm_arrays(self, self.firm_class)
         #: what the run should be read with (written to the manifest)
         self.warnings: list[str] = []
         firm_sites = np.unique(self.firms.node)
@@ -83,7 +86,6 @@ class WB6Model(mesa.Model):
             # a legitimate what-if (no transport links), but in real data usually a missing link
             self._warn(f"{self.region.folder / 'links.csv'}: {len(unconnected)} of {len(firm_sites)} firm sites are "
                        f"cut off from the rest of the network; their firms trade only on site: {unconnected[:10]}")
-        kind = self.actor_classes
         self.regulators = [kind["regulator"](self, e, row) for e, row in enumerate(self.region.economies.itertuples())]
         for e, regulator in enumerate(self.regulators):
             regulator.set_status_matrix(self.status_possible[BY_PRODUCT, e], self.status_possible[EOW, e])
@@ -94,11 +96,11 @@ class WB6Model(mesa.Model):
             for row in self.region.epr.itertuples()
         ]
         for i, row in enumerate(self.region.firms.itertuples()):
-            kind["firm"](self, i, row.firm_id, row.sector)
-        self.firm_agents = self.agents_by_type[kind["firm"]]
-        #: firm row -> materials it files for registration this month (set by ``plan_month``)
+            self.firm_class(self, i, row.firm_id, row.sector)
+        self.firm_agents = self.agents_by_type[self.firm_class]
+        #: firm row -> materials it files for registration this month (set by ``Firm.plan_month``)
         self.firm_tasks: dict[int, list[int]] = {}
-        #: firm row -> projects it weighs this month, at the year's end (set by ``plan_month``)
+        #: firm row -> projects it weighs this month, at the year's end (set by ``Firm.plan_month``)
         self.firm_projects: dict[int, list[Project]] = {}
         self._remining_setup()
         self.pipeline = InvestmentPipeline(self)
@@ -227,7 +229,7 @@ class WB6Model(mesa.Model):
         for pro in self.pros:
             pro.step()
         self.actors_act("before_firms")
-        plan_month(self)
+        self.firm_class.plan_month(self)
         self.firm_agents.shuffle_do("step")
         self.market.clear()
         for post in self.customs:
@@ -235,7 +237,7 @@ class WB6Model(mesa.Model):
         self.market.settle()
         shipments = self.market.shipments
         self.relations.learn(shipments, self.relations.complaints(shipments))
-        search_partners(self)
+        self.firm_class.search_partners(self)
         self.actors_act("month_end")
         if self.config.check_invariants:
             check_month(self)

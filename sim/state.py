@@ -11,10 +11,16 @@ MONTHS_PER_YEAR = 12.0
 
 @dataclass
 class FirmArrays:
-    """Per-firm (F) and per-firm-and-material (F x M) state. Tonnes are t, rates t/month."""
+    """Per-firm (F) and per-firm-and-material (F x M) state. Tonnes are t, rates t/month.
+
+    The descriptors (economy, node, sector, installation, size) are fixed; decision rules may
+    read them (``sector`` indexes ``WB6Model.sector_names``)."""
 
     economy: np.ndarray          # int64[F]
     node: np.ndarray             # int64[F] network node of the firm's site
+    sector: np.ndarray           # int64[F] index into the model's sector_names
+    installation: np.ndarray     # bool[F] a permitted installation with its own disposal site
+    size_t_yr: np.ndarray        # float64[F] t/yr it generates and can take in, all materials
     generation: np.ndarray       # float64[F, M] t/month generated
     capacity: np.ndarray         # float64[F, M] t/month it can absorb as secondary input
     stock: np.ndarray            # float64[F, M] t held in deposits
@@ -63,9 +69,10 @@ class MonthFlows:
 INSTALLATION_SECTORS = ("power", "steel", "metallurgy", "mining_legacy", "cement", "chemical", "eu_buyer")
 
 
-def build_firm_arrays(model) -> FirmArrays:
+def build_firm_arrays(model, firm_class) -> FirmArrays:
     """The firms' state at month 0 from the scenario's firm and stream tables (tonnes a year in
-    the data, a month here), with the behavioural draws made from the model's random generator."""
+    the data, a month here): who takes part at the start by ``firm_class.initial_participation``,
+    then the behavioural draws from the model's random generator."""
     region, rng = model.region, model.rng
     firms = region.firms
     n, m = len(firms), model.n_materials
@@ -98,15 +105,18 @@ def build_firm_arrays(model) -> FirmArrays:
     reclaim = arrays["stock"] * reclaim_share / MONTHS_PER_YEAR
     dump_max = model.params["dump_propensity_max"]
     installation = firms["sector"].isin(INSTALLATION_SECTORS).to_numpy()
-    propensity_cap = np.where(installation, dump_max["installation"], dump_max["msme"])
-    # sectors with established exchanges trade from the start; elsewhere a random share of firms
-    established = firms["sector"].isin(model.params["sectors_trading_at_start"]).to_numpy()
-    aware = (rng.random(n) < model.params["awareness_initial"]) | established
-    threshold = np.clip(rng.normal(model.params["trust_threshold"], 0.15, n), 0.0, 1.0)
-    return FirmArrays(
-        economy=economy, node=node, offers=offers, offer_share=np.ones((n, m)),
-        reclaim_t_month=reclaim, remining_t_month=np.zeros((n, m)), utilisation=np.zeros((n, m)),
-        status=np.zeros((n, m), dtype=np.int64), applied=np.zeros((n, m), dtype=bool),
-        participating=aware, awareness=aware.astype(float),
-        trust_threshold=threshold, dump_propensity=rng.uniform(0.0, 1.0, n) * propensity_cap, **arrays,
+    sector = firms["sector"].map({name: i for i, name in enumerate(model.sector_names)}).to_numpy(dtype=np.int64)
+    size = (arrays["generation"].sum(axis=1) + arrays["capacity"].sum(axis=1)) * MONTHS_PER_YEAR
+    state = FirmArrays(
+        economy=economy, node=node, sector=sector, installation=installation, size_t_yr=size, offers=offers,
+        offer_share=np.ones((n, m)), reclaim_t_month=reclaim, remining_t_month=np.zeros((n, m)),
+        utilisation=np.zeros((n, m)), status=np.zeros((n, m), dtype=np.int64), applied=np.zeros((n, m), dtype=bool),
+        participating=np.zeros(n, dtype=bool), awareness=np.zeros(n), trust_threshold=np.zeros(n),
+        dump_propensity=np.zeros(n), **arrays,
     )
+    state.participating[:] = firm_class.initial_participation(model, state)
+    state.awareness[:] = state.participating
+    state.trust_threshold[:] = np.clip(rng.normal(model.params["trust_threshold"], 0.15, n), 0.0, 1.0)
+    propensity_cap = np.where(installation, dump_max["installation"], dump_max["msme"])
+    state.dump_propensity[:] = rng.uniform(0.0, 1.0, n) * propensity_cap
+    return state

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.agents.firm import plan_month
+from sim.agents.firm import Firm
 from sim.market import SHIPMENT_COLUMNS
 from sim.model import WB6Model
 from sim.synthetic import synthetic_scenario
@@ -44,7 +44,7 @@ def test_firms_planned_together_decide_as_one_by_one(months):
     model.peer_participation = model._peer_participation()
     order = model.rng.permutation(model.firms.n_firms)
     before = model.firms.copy()
-    plan_month(model)
+    Firm.plan_month(model)
     planned = model.firms.copy()
     model.firms = before
     filed = decide_one_by_one(model, order)

@@ -1,8 +1,11 @@
 """Firm: an actor at a site, in an economy and sector.
 
-Its physical state (what it generates, absorbs and holds) lives in the model's arrays
-(:class:`sim.state.FirmArrays`); the agent keeps its row index and makes the decisions:
-whether to take part in exchanges, which streams to register, what to invest in. Offering,
+Its physical state (what it generates, absorbs and holds) and descriptors (economy, sector,
+size) live in the model's arrays (:class:`sim.state.FirmArrays`); the agent keeps its row
+index and makes the decisions: whether to take part in exchanges, which streams to register,
+what to invest in. Each decision is a named class method deciding for many firms at once
+(the model calls them through the firm class the config names, so a subclass that overrides
+one rule changes only that rule); going ahead with a project is decided firm by firm. Offering,
 buying and disposal of the month's leftovers are cleared for all firms at once by the market
 kernels following the rules stated there.
 """
@@ -15,7 +18,8 @@ import mesa
 import numpy as np
 
 from sim.agents.kinds import actor_kind
-from sim.investment import Project
+from sim.investment import FinancingTerms, Project
+from sim.state import FirmArrays
 from sim.world import WASTE
 
 
@@ -42,7 +46,7 @@ class Firm(mesa.Agent):
         """This month: file the status applications it decided on and, at the year's end, weigh
         the investment projects open to it. (Learning about exchanges, joining them, choosing the
         streams to register and finding its projects were done for all firms at once by
-        :func:`plan_month`.)"""
+        :meth:`plan_month`.)"""
         if self.index not in self.model.firm_tasks:
             return
         for material in self.model.firm_tasks[self.index]:
@@ -50,61 +54,101 @@ class Firm(mesa.Agent):
         self.consider_investments(self.model.firm_projects.get(self.index, ()))
 
     def consider_investments(self, projects: Iterable[Project]) -> None:
-        """Go ahead with each project that pays on the terms offered now."""
+        """Weigh each project on the terms offered now; go ahead where :meth:`goes_ahead` says so."""
+        pipeline = self.model.pipeline
         for project in projects:
-            terms = self.model.pipeline.financing_terms(self, project)
-            if project.npv(terms) > 0.0:
-                self.model.pipeline.invest(self, project, terms)
+            terms = pipeline.financing_terms(self, project)
+            if self.goes_ahead(project, terms):
+                pipeline.invest(self, project, terms)
 
+    def goes_ahead(self, project: Project, terms: FinancingTerms) -> bool:
+        """Whether the firm invests in ``project`` on ``terms``: when its net present value is positive."""
+        return project.npv(terms) > 0.0
 
-def plan_month(model) -> None:
-    """The month's decisions each firm takes from its own row only, for all firms at once (so
-    their order does not matter), leaving in ``model.firm_tasks`` what each firm then does in
-    its step, in the shuffled order (regulators serve applications first come, first served):
+    # ---- the rules decided for many firms at once (override any one in a subclass) --------
+    @classmethod
+    def initial_participation(cls, model, firms: FirmArrays) -> np.ndarray:
+        """bool[F]: the firms taking part in exchanges at month 0 (built before the trust
+        thresholds and dump propensities are drawn). Sectors with established exchanges
+        (``sectors_trading_at_start``) trade from the start; elsewhere a random share of firms
+        (``awareness_initial``, seed 001 is.mapping_status: no IS mapping, scattered data)."""
+        established = np.isin(firms.sector, [i for i, name in enumerate(model.sector_names)
+                                             if name in model.params["sectors_trading_at_start"]])
+        return (model.rng.random(firms.n_firms) < model.params["awareness_initial"]) | established
 
-    - awareness grows with outreach and with peers who trade, towards the level outreach can
-      reach (raised by platforms and facilitators);
-    - a firm that is not yet taking part joins once its awareness reaches its trust threshold
-      (it trades from this month, files applications from the next);
-    - a firm taking part asks its regulator to register as by-product / end-of-waste each
-      stream it offers that the regulator could grant and that it has not applied for yet;
-    - at the year's end a firm taking part with investment prospects weighs them. Its projects
-      are figured here (``model.firm_projects``); the terms it is offered, and so whether it
-      goes ahead, are settled in its step (a financier's budget goes first come, first served).
-    """
-    firms = model.firms
-    gap = model.awareness_ceiling - firms.awareness
-    growth = model.awareness_growth_per_month * (1.0 + model.peer_participation[firms.economy])
-    np.add(firms.awareness, growth * gap, out=firms.awareness, where=gap > 0.0)
-    took_part = firms.participating.copy()
-    firms.participating |= firms.awareness >= firms.trust_threshold
-    can_grant = np.array([regulator.grantable_status != WASTE for regulator in model.regulators])[firms.economy]
-    applying = took_part[:, None] & firms.offers & ~firms.applied & (firms.status == WASTE) & can_grant
-    firms.applied |= applying
-    rows, materials = np.divmod(np.flatnonzero(applying), model.n_materials)
-    projects: dict[int, list[Project]] = {}
-    if model.is_investment_month:
-        projects = model.pipeline.options_of(np.flatnonzero(took_part & model.pipeline.prospects()))
-    tasks: dict[int, list[int]] = {f: [] for f in projects}
-    for f, material in zip(rows.tolist(), materials.tolist()):
-        tasks.setdefault(f, []).append(material)
-    model.firm_tasks, model.firm_projects = tasks, projects
+    @classmethod
+    def grow_awareness(cls, model) -> None:
+        """Awareness of exchanges grows with outreach and with the share of peers in the same
+        economy who trade, towards the level outreach can reach (raised by platforms and
+        facilitators; seed 001 legal.transaction_costs, is.trust_areas)."""
+        firms = model.firms
+        gap = model.awareness_ceiling - firms.awareness
+        growth = model.awareness_growth_per_month * (1.0 + model.peer_participation[firms.economy])
+        np.add(firms.awareness, growth * gap, out=firms.awareness, where=gap > 0.0)
 
+    @classmethod
+    def decide_joining(cls, model, rows: np.ndarray) -> np.ndarray:
+        """bool[len(rows)]: which of the firms ``rows`` (not yet taking part) join this month:
+        those whose awareness has reached their trust threshold."""
+        firms = model.firms
+        return firms.awareness[rows] >= firms.trust_threshold[rows]
 
-def search_partners(model) -> None:
-    """Firms' own search for partners, at the month's end, for all firms at once: a firm taking
-    part that landfilled or dumped some of its output, or used under half of a capacity, looks
-    for partners with the chance ``partner_search_per_month`` (partner mapping takes time, seed
-    001 ``legal.transaction_costs``) and comes to know its nearest ones for that material
-    among the firms taking part (``relation_seed_contacts`` of them)."""
-    firms, flows, relations = model.firms, model.market.flows, model.relations
-    unsold = (flows.landfilled + flows.dumped > 0.0) & firms.offers
-    idle = (firms.capacity > 0.0) & (firms.utilisation < 0.5)
-    wants = (unsold | idle) & firms.participating[:, None]
-    searching = model.rng.random(firms.n_firms) < float(model.params["partner_search_per_month"])
-    for m in range(model.n_materials):
-        rows = np.flatnonzero(wants[:, m] & searching)
-        if len(rows):
-            relations.link(*relations.nearest(rows, m, relations.contacts, among=firms.participating),
-                           relations.trust_initial, "own_search")
-    relations.commit()
+    @classmethod
+    def streams_to_register(cls, model, rows: np.ndarray) -> np.ndarray:
+        """bool[len(rows), M]: the streams the firms ``rows`` (taking part since before this
+        month) ask their regulator to register as by-product / end-of-waste: each stream they
+        offer that the regulator could grant and that they have not applied for yet."""
+        firms = model.firms
+        can_grant = np.array([regulator.grantable_status != WASTE for regulator in model.regulators])
+        return (firms.offers[rows] & ~firms.applied[rows] & (firms.status[rows] == WASTE)
+                & can_grant[firms.economy[rows]])
+
+    @classmethod
+    def weigh_investments(cls, model, rows: np.ndarray) -> dict[int, list[Project]]:
+        """The projects each firm of ``rows`` (taking part since before this month) weighs at the
+        year's end: those with investment prospects, their options as the pipeline figures them."""
+        pipeline = model.pipeline
+        return pipeline.options_of(rows[pipeline.prospects()[rows]])
+
+    @classmethod
+    def plan_month(cls, model) -> None:
+        """The month's decisions each firm takes from its own row only, for all firms at once (so
+        their order does not matter), leaving in ``model.firm_tasks`` what each firm then does in
+        its step, in the shuffled order (regulators serve applications first come, first served):
+        awareness grows (:meth:`grow_awareness`); firms not yet taking part may join
+        (:meth:`decide_joining`: they trade from this month, file applications from the next);
+        firms taking part file applications (:meth:`streams_to_register`) and, at the year's end,
+        weigh their projects (:meth:`weigh_investments`). The terms a firm is offered, and so
+        whether it goes ahead, are settled in its step (a budget goes first come, first served)."""
+        firms = model.firms
+        cls.grow_awareness(model)
+        took_part = firms.participating.copy()
+        outside, inside = np.flatnonzero(~took_part), np.flatnonzero(took_part)
+        firms.participating[outside[cls.decide_joining(model, outside)]] = True
+        row, materials = np.nonzero(cls.streams_to_register(model, inside))
+        rows = inside[row]
+        firms.applied[rows, materials] = True
+        projects = cls.weigh_investments(model, inside) if model.is_investment_month else {}
+        tasks: dict[int, list[int]] = {f: [] for f in projects}
+        for f, material in zip(rows.tolist(), materials.tolist()):
+            tasks.setdefault(f, []).append(material)
+        model.firm_tasks, model.firm_projects = tasks, projects
+
+    @classmethod
+    def search_partners(cls, model) -> None:
+        """Firms' own search for partners, at the month's end, for all firms at once: a firm
+        taking part that landfilled or dumped some of its output, or used under half of a
+        capacity, looks for partners with the chance ``partner_search_per_month`` (partner
+        mapping takes time, seed 001 legal.transaction_costs) and comes to know its nearest
+        ones for that material among the firms taking part (``relation_seed_contacts`` of them)."""
+        firms, flows, relations = model.firms, model.market.flows, model.relations
+        unsold = (flows.landfilled + flows.dumped > 0.0) & firms.offers
+        idle = (firms.capacity > 0.0) & (firms.utilisation < 0.5)
+        wants = (unsold | idle) & firms.participating[:, None]
+        searching = model.rng.random(firms.n_firms) < float(model.params["partner_search_per_month"])
+        for m in range(model.n_materials):
+            rows = np.flatnonzero(wants[:, m] & searching)
+            if len(rows):
+                relations.link(*relations.nearest(rows, m, relations.contacts, among=firms.participating),
+                               relations.trust_initial, "own_search")
+        relations.commit()
