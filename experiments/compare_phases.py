@@ -68,6 +68,17 @@ KPIS = (
     ("investment_capex_eur", "investment capex", "EUR", "last"),
     ("public_funds_eur", "public funds committed", "EUR", "last"),
     ("secondary_crm_recovered_t", "secondary CRM recovered", "t (total)", "total"),
+    # the roadmap's process (seed 001's suggested KPIs)
+    ("relationship_links", "firms linked (who knows whom)", "links", "last"),
+    ("event_participants", "event participants", "firms/month", "last_year"),
+    ("firms_reached", "firms reached by events", "firms", "last"),
+    ("pilot_proposals", "pilot proposals (business cases)", "count", "last"),
+    ("regular_exchanges", "pilots turned regular exchanges", "count", "last"),
+    ("lead_conversion_rate", "lead conversion rate", "share", "last"),
+    ("firms_mapped", "firms mapped", "firms", "last"),
+    ("park_tenants", "eco-industrial park tenants", "firms", "last"),
+    ("lsg_mou_signatories", "municipal MoU signatories", "count", "last"),
+    ("platform_active_members", "platform active members (6 months)", "firms", "last_year"),
 )
 TIMESERIES = ("exchange_volume_t", "cross_border_wb6_eow_t", "secondary_used_t", "dumped_t",
               "circular_material_use_rate", "customs_delay_days", "eow_registered", "participating_firms")

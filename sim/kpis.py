@@ -48,7 +48,10 @@ def roadmap_kpis(model, row: dict) -> None:
     closed = stages.count("regular") + stages.count("failed") + stages.count("dropped")
     row["lead_conversion_rate"] = stages.count("regular") / closed if closed else 0.0
     forces = actors.get("mapping_task_force", [])
-    row["firms_mapped"] = int(sum(f.mapped.sum() for f in forces))
+    mapped = np.zeros(model.firms.n_firms, dtype=bool)
+    for force in forces:
+        mapped |= force.mapped
+    row["firms_mapped"] = int(mapped.sum())
     row["mapping_cost_eur"] = float(sum(f.spent_eur for f in forces))
     parks = actors.get("park_coordinator", [])
     row["park_operators_engaged"] = len(parks)

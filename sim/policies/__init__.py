@@ -1,6 +1,7 @@
 """Policy pilots, one per module, registered by name (see ``base.py``)."""
 
 from sim.policies import (  # noqa: F401  (importing a pilot registers it)
+    automatic_mapping,
     customs_streamlining,
     de_risking,
     eco_industrial_parks,
@@ -13,6 +14,7 @@ from sim.policies import (  # noqa: F401  (importing a pilot registers it)
     municipal_action,
     networking_events,
     opportunity_mapping,
+    regional_programme,
     scale_or_pivot,
     symbiosis_platform,
 )

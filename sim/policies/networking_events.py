@@ -1,5 +1,6 @@
 """Networking and information events run by the chambers of commerce as IS coordinating bodies
-(see :class:`sim.agents.chamber.Chamber`): one chamber per economy, and a regional one if asked."""
+(see :class:`sim.agents.chamber.Chamber`): one chamber per economy (the regional body is
+``regional_programme``)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,6 @@ class NetworkingEventsParams(PolicyParams):
     awareness_boost: float = param("share", 1.0)
     #: contacts a participant makes at an event at most
     contacts_per_participant: int = param("firms")
-    #: a regional chamber (a rotating chambers' governance) also holds events across these economies
-    regional: bool = param("true or false")
 
 
 @register("networking_events")
@@ -39,8 +38,6 @@ class NetworkingEvents(Policy):
         p, make = self.params, model.actor_classes["chamber"]
         terms = (p.events_per_year, p.participants_per_event, p.awareness_boost, p.contacts_per_participant)
         chambers = [make(model, model.economy_codes[e], [e], *terms) for e in self.economies]
-        if p.regional:
-            chambers.append(make(model, "regional", list(self.economies), *terms))
         self.actors = add_actors(model, "chamber", chambers)
 
     def on_step(self, model) -> None:
