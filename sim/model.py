@@ -8,6 +8,7 @@ import mesa
 import numpy as np
 
 from sim.agents.kinds import KINDS, resolve_actor_classes
+from sim.agents.regulator import PRODUCTION_SECTORS
 from sim.config import MAX_MONTHS, SimConfig, as_config
 from sim.errors import ConfigError
 from sim.investment import InvestmentPipeline, Project
@@ -95,6 +96,10 @@ class WB6Model(mesa.Model):
                         float(row.collection_rate))
             for row in self.region.epr.itertuples()
         ]
+        #: bool[F]: firms whose residues arise in a production process (may be by-products)
+        self.production_residue = self.region.firms["sector"].isin(PRODUCTION_SECTORS).to_numpy()
+        self.status_validity_months = int(self.params["status_validity_months"])
+        self.status_refiling_months = int(self.params["status_refiling_months"])
         for i, row in enumerate(self.region.firms.itertuples()):
             self.firm_class(self, i, row.firm_id, row.sector)
         self.firm_agents = self.agents_by_type[self.firm_class]

@@ -100,6 +100,8 @@ PARAMETERS = (
     "recycling_line_capex_eur_per_t_yr", "recycling_line_margin_eur_t", "informal_collection_rate",
     "dump_propensity_max", "stock_reclaim_share_per_year", "search_cost_eur_t", "inspection_days",
     "permitting_recycling_months", "permitting_extraction_months",
+    "by_product_certain_use_share", "status_validity_months", "status_refiling_months",
+    "transport_co2_kg_tkm_road", "transport_co2_kg_tkm_rail",
     "partner_knowledge", "relation_seed_contacts", "relation_colocation_km", "relation_trust_initial",
     "relation_trust_floor", "relation_trust_gain", "relation_trust_loss_refusal", "relation_trust_loss_delay",
     "relation_trust_loss_complaint", "quality_complaint_max", "partner_search_per_month",

@@ -97,11 +97,16 @@ class Firm(mesa.Agent):
     def streams_to_register(cls, model, rows: np.ndarray) -> np.ndarray:
         """bool[len(rows), M]: the streams the firms ``rows`` (taking part since before this
         month) ask their regulator to register as by-product / end-of-waste: each stream they
-        offer that the regulator could grant and that they have not applied for yet."""
+        offer that the regulator could grant and that they have not applied for yet; again for
+        renewal once a status is ``status_validity_months`` old, and after a refusal once
+        ``status_refiling_months`` have passed."""
         firms = model.firms
-        can_grant = np.array([regulator.grantable_status != WASTE for regulator in model.regulators])
-        return (firms.offers[rows] & ~firms.applied[rows] & (firms.status[rows] == WASTE)
-                & can_grant[firms.economy[rows]])
+        can_grant = np.array([regulator.can_grant for regulator in model.regulators])
+        decided = firms.status_month[rows]
+        age = model.month - decided
+        due = np.where(firms.status[rows] == WASTE, (decided < 0) | (age >= model.status_refiling_months),
+                       age >= model.status_validity_months)
+        return firms.offers[rows] & ~firms.applied[rows] & due & can_grant[firms.economy[rows]]
 
     @classmethod
     def weigh_investments(cls, model, rows: np.ndarray) -> dict[int, list[Project]]:
