@@ -140,6 +140,16 @@ class Market:
 
     def clear(self) -> None:
         """Match offers and bids material by material; dispatch the shipments."""
+        shipped: list[Shipments] = []
+        for m, sellers, buyers, tonnes, cls, unit_cost in self.match():
+            shipped.append(self.dispatch(m, sellers, buyers, tonnes, cls, unit_cost,
+                                         first_id=self.first_shipment_id + sum(len(part) for part in shipped)))
+        self.shipments = Shipments.concat(shipped)
+
+    def match(self, open_market: bool = False):
+        """This month's matches, material by material: (material, seller rows, buyer rows,
+        tonnes, shipment class, delivered cost) in the order served, among the pairs that know
+        of each other (everyone, with ``open_market``)."""
         model, firms = self.model, self.model.firms
         self.refresh_costs()
         part = firms.participating
@@ -150,7 +160,6 @@ class Market:
         self.supply = supply_all
         bid_all = firms.capacity * part[:, None]
         outside = model.disposal_cost_eur_t()
-        shipped: list[Shipments] = []
         for m in range(model.n_materials):
             sellers = np.flatnonzero(supply_all[:, m] > 0.0)
             buyers = np.flatnonzero(bid_all[:, m] > 0.0)
@@ -164,11 +173,9 @@ class Market:
                 bid_all[buyers, m], firms.node[buyers], model.willingness_to_pay(buyers, m),
                 firms.economy[buyers], firms.min_quality[buyers, m],
                 model.shipment_class_matrix(m), self.cost,
-                known=model.relations.kernel_view(sellers, buyers),
+                known=None if open_market else model.relations.kernel_view(sellers, buyers),
             )
-            shipped.append(self.dispatch(m, sellers[s_idx], buyers[b_idx], tonnes, cls, unit_cost,
-                                         first_id=self.first_shipment_id + sum(len(part) for part in shipped)))
-        self.shipments = Shipments.concat(shipped)
+            yield m, sellers[s_idx], buyers[b_idx], tonnes, cls, unit_cost
 
     def dispatch(self, material: int, seller: np.ndarray, buyer: np.ndarray, tonnes: np.ndarray,
                  shipment_class: np.ndarray, unit_cost: np.ndarray, first_id: int = 0) -> Shipments:

@@ -115,6 +115,7 @@ class WB6Model(mesa.Model):
         self.relations = Relations(self)
         self.relations.seed(self.region.firms["sector"].isin(self.params["sectors_trading_at_start"]).to_numpy())
         self.market = Market(self)
+        self.relations.seed_trade(self.market)
         self.kpis = KpiRecorder(self)
         self.backlog_by_material_open = np.zeros(self.n_materials)
         #: agents the roadmap's pilots made, by actor kind (chambers, brokers, ...)

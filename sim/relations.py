@@ -4,8 +4,8 @@ Seed 001 names information, trust and transaction costs as the barriers to symbi
 perceived high transactional costs (time investment for partner mapping ...)", quote key
 ``legal.transaction_costs``; "Trust and continuity matter more than software features",
 ``fiss.facilitators``). A firm trades only with partners it knows of (the market's clearing
-kernel is given this graph): firms at one site or firms linked here. Links are seeded from co-location and from the sectors that already trade
-(``sectors_trading_at_start``), and grown by the firms' own search, events, brokers, mapping
+kernel is given this graph): firms at one site or firms linked here. Links are seeded from co-location, from the sectors that already trade
+(``sectors_trading_at_start``) and from the trade under way at the start, and grown by the firms' own search, events, brokers, mapping
 and trades. Trust on a link rises with each delivered shipment and falls with refusals at
 the border, delays and quality complaints; a link whose trust falls below the floor is
 dropped.
@@ -22,7 +22,7 @@ from scipy.spatial import cKDTree
 
 EARTH_RADIUS_KM = 6371.0
 #: how links are made (a KPI column each: ``links_made_<how>``)
-LINK_SOURCES = ("colocation", "sector_links", "own_search", "event", "broker", "mapping", "park", "platform")
+LINK_SOURCES = ("colocation", "sector_links", "trade", "own_search", "event", "broker", "mapping", "park", "platform")
 #: border delay at which a shipment costs a link the full ``relation_trust_loss_delay``, days
 #: (assumption: a month's wait is what a buyer counts as a failed delivery date)
 DELAY_SCALE_DAYS = 30.0
@@ -201,6 +201,13 @@ class Relations:
                       "colocation")
             self.link(*self.nearest(np.flatnonzero(established), m, self.contacts, among=established),
                       self.trust_initial, "sector_links")
+        self.commit()
+
+    def seed_trade(self, market) -> None:
+        """Firms already trading know their partners: the pairs that would trade at the start
+        in an open market among the firms taking part are linked (the trade under way)."""
+        for _, sellers, buyers, *_ in market.match(open_market=True):
+            self.link(sellers, buyers, self.trust_initial, "trade")
         self.commit()
 
     # ---- learning from trade ------------------------------------------------------------

@@ -31,8 +31,14 @@ def test_seed_links_nearby_partners_and_the_sectors_already_trading(model):
     established = model.region.firms["sector"].isin(model.params["sectors_trading_at_start"]).to_numpy()
     km = haversine_km(net.lat[firms.node[rows]], net.lon[firms.node[rows]], net.lat[firms.node[rel.partner]],
                       net.lon[firms.node[rel.partner]])
-    # every link is either within the co-location distance or between two sectors already trading
-    assert ((km <= model.params["relation_colocation_km"] + 1e-6) | (established[rows] & established[rel.partner])).all()
+    # every link is within the co-location distance, between two sectors already trading, or
+    # between firms trading at the start
+    trading = {(int(s), int(b)) for _, sellers, buyers, *_ in WB6Model({"months": 1}).market.match(open_market=True)
+               for s, b in zip(sellers, buyers)}
+    traded = np.array([(a, b) in trading or (b, a) in trading for a, b in zip(rows.tolist(), rel.partner.tolist())])
+    assert traded.any()
+    assert ((km <= model.params["relation_colocation_km"] + 1e-6) | (established[rows] & established[rel.partner])
+            | traded).all()
     # every link joins a firm that offers a material to one that takes it in
     for a, b in zip(rows.tolist(), rel.partner.tolist()):
         assert ((firms.offers[a] & (firms.capacity[b] > 0)) | (firms.offers[b] & (firms.capacity[a] > 0))).any()
