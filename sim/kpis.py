@@ -124,6 +124,8 @@ class KpiRecorder:
         self.substitution_open: np.ndarray | None = None  # secondary use of the first month, by economy
         self.ratios = dict(RATIOS)  # and the EPR streams' collection rates
         self.firm_row = {f: i for i, f in enumerate(model.region.firms["firm_id"])}
+        #: int64[F * M]: flat (economy, material) cell of each firm's stream, to sum streams by both
+        self.economy_material = (model.firms.economy[:, None] * model.n_materials + np.arange(model.n_materials)).ravel()
         #: month each firm last sent or took a shipment (-inf: never)
         self.last_exchange = np.full(model.firms.n_firms, -np.inf)
 
@@ -314,9 +316,8 @@ class KpiRecorder:
         self.last_exchange[sent.buyer[traded]] = model.month
         active = firms.participating & (model.month - self.last_exchange < ACTIVE_MONTHS)
         f["active_exchange_firms_6m"] = by(e, active)
-        pairs = np.unique(np.stack([sent.seller[traded], sent.buyer[traded]]), axis=1) if traded.any() \
-            else np.zeros((2, 0), dtype=np.int64)
-        f["partner_pairs"] = by(e[pairs[0]])
+        pairs = np.unique(sent.seller[traded].astype(np.int64) * firms.n_firms + sent.buyer[traded])
+        f["partner_pairs"] = by(e[pairs // firms.n_firms])
         f["status_criteria"] = by(at, [int(r.by_product_possible.sum() + r.eow_possible.sum()) for r in regulators])
         recognised = model.mutual_recognition & ~np.eye(n_e, dtype=bool)[None, :, :]
         f["recognition_pairs"] = recognised.sum(axis=(0, 2)).astype(float)
@@ -336,12 +337,10 @@ class KpiRecorder:
     def material_figures(self) -> dict[str, np.ndarray]:
         """This month's ledger summed by economy and material, float64[E, M] each."""
         model, flows = self.model, self.model.market.flows
-        out = {}
-        for name in ("stock_open", "generated", "received", "used", "shipped", "landfilled", "dumped", "stock_close"):
-            summed = np.zeros((model.n_economies, model.n_materials))
-            np.add.at(summed, model.firms.economy, getattr(flows, name))
-            out[f"{name}_t"] = summed
-        return out
+        shape = (model.n_economies, model.n_materials)
+        return {f"{name}_t": np.bincount(self.economy_material, weights=getattr(flows, name).ravel(),
+                                         minlength=shape[0] * shape[1]).reshape(shape)
+                for name in ("stock_open", "generated", "received", "used", "shipped", "landfilled", "dumped", "stock_close")}
 
     def _dropped(self) -> set[str]:
         """Parts of ratios left out of the results."""

@@ -195,8 +195,8 @@ class Market:
             post = model.customs[crossing[k]]
             c = int(shipment_class[k])
             n_cross = int(self.n_crossings[c, origin[k], dest[k]])
-            delay[k] = n_cross * (post.delay_days[c] + post.inspection_rate * post.inspection_days)
-            delay[k] += post.waiting_days()
+            # later posts on the route are taken to be as busy as the first
+            delay[k] = n_cross * post.crossing_days(c)
             filed = post.file(first_id + k, int(buyer[k]), material, float(tonnes[k]), c)
             outcome[k] = FILED if filed else REFUSED
         sent = outcome != REFUSED
@@ -220,12 +220,8 @@ class Market:
         from_generation = np.minimum(self.sold, self.gen_offer)
         from_stock = self.sold - from_generation
         leftover = firms.generation - from_generation
-        fee, fine = model.disposal_prices()
-        shape = leftover.shape
-        landfilled, dumped = split_disposal(
-            leftover, np.broadcast_to(fee[:, None], shape).copy(), np.broadcast_to(fine[:, None], shape).copy(),
-            firms.dump_propensity,
-        )
+        # the configured firm class decides (``agents.firm``), for all firms at once
+        landfilled, dumped = split_disposal(leftover, model.actor_classes["firm"].disposal_choice(model)[0])
         flows.landfilled[:] = landfilled
         flows.dumped[:] = dumped
         stock = firms.stock - from_stock

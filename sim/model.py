@@ -186,13 +186,8 @@ class WB6Model(mesa.Model):
 
     def disposal_cost_eur_t(self) -> np.ndarray:
         """What disposing of one tonne costs each firm, given the share it would dump
-        (the rule of ``split_disposal``): the outside option a sale must beat."""
-        fee, fine = self.disposal_prices()
-        total = fee + fine
-        dump_share = self.firms.dump_propensity * np.clip(
-            np.divide(fee - fine, total, out=np.zeros_like(total), where=total > 0), 0.0, 1.0
-        )
-        return fee * (1.0 - dump_share) + fine * dump_share
+        (``Firm.disposal_choice``): the outside option a sale must beat."""
+        return self.actor_classes["firm"].disposal_choice(self)[1]
 
     def willingness_to_pay(self, buyers: np.ndarray, material: int) -> np.ndarray:
         """EUR/t a buyer pays at its gate: the secondary material's value, plus any premium

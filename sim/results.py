@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
 
@@ -163,11 +163,13 @@ def _publish(staging: Path, target: Path) -> None:
     _sync(target.parent)
 
 
-def run_to_folder(config, folder: str | Path | None = None, overrides: Sequence[str] = ()) -> Path:
+def run_to_folder(config, folder: str | Path | None = None, overrides: Sequence[str] = (),
+                  on_month: Callable[[int], None] | None = None) -> Path:
     """Simulate ``config`` and write kpis.parquet, kpis_by_economy.parquet, material_flows.parquet,
     flows.parquet, investments.parquet, pilot_decisions.parquet, config.yaml and manifest.json into ``folder``
     (default ``<output.root>/<run_name>``).
-    ``overrides``, the run's settings within a sweep, are recorded in the manifest.
+    ``overrides``, the run's settings within a sweep, are recorded in the manifest;
+    ``on_month(month)`` is called after each month (a progress bar).
 
     On any error (bad input, a broken invariant, an interrupt) nothing is left behind; a run
     killed outright leaves only its hidden ``.incomplete`` folder. An earlier complete run of
@@ -183,6 +185,8 @@ def run_to_folder(config, folder: str | Path | None = None, overrides: Sequence[
             if STOP.is_set():
                 raise SystemExit(TERMINATED_EXIT_CODE)
             model.step()
+            if on_month is not None:
+                on_month(model.month)
         elapsed = time.perf_counter() - started
 
         model.kpis.frame().to_parquet(staging / "kpis.parquet", index=False)

@@ -101,7 +101,8 @@ PARAMETERS = (
     "dump_propensity_max", "stock_reclaim_share_per_year", "search_cost_eur_t", "inspection_days",
     "permitting_recycling_months", "permitting_extraction_months",
     "by_product_certain_use_share", "status_validity_months", "status_refiling_months",
-    "transport_co2_kg_tkm_road", "transport_co2_kg_tkm_rail",
+    "transport_co2_kg_tkm_road", "transport_co2_kg_tkm_rail", "dumping_choice_scale_eur_t",
+    "waste_inspection_rate", "border_clearance_days", "border_background_utilisation",
     "partner_knowledge", "relation_seed_contacts", "relation_colocation_km", "relation_trust_initial",
     "relation_trust_floor", "relation_trust_gain", "relation_trust_loss_refusal", "relation_trust_loss_delay",
     "relation_trust_loss_complaint", "quality_complaint_max", "partner_search_per_month",
@@ -266,7 +267,28 @@ def _read_parameters(folder: Path) -> dict:
     lines = {key.value: key.start_mark.line + 1 for key, _ in yaml.compose(text).value}
     parameters = {name: (entry["value"] if isinstance(entry, dict) and "value" in entry else entry)
                   for name, entry in raw.items()}
+    _apply_calibration(folder, parameters)
     return check_parameters(parameters, str(path), locate=lambda name: f"{path}:{lines.get(name, 1)}: {name}")
+
+
+def _apply_calibration(folder: Path, parameters: dict) -> None:
+    """Fitted behavioural parameters (``calibration.yaml``, written by ``python -m sim.calibrate``:
+    the median of its accepted ensemble) replace the values of ``parameters.yaml``."""
+    path = folder / "calibration.yaml"
+    if not path.exists():
+        return
+    try:
+        point = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("point", {})
+    except (yaml.YAMLError, UnicodeDecodeError, OSError, AttributeError) as exc:
+        raise ScenarioError(str(path), f"cannot be read as a calibration (YAML with a 'point' mapping): {exc}") from exc
+    for name, value in point.items():
+        base, _, key = name.partition(".")
+        if base not in parameters or (key and not isinstance(parameters[base], dict)):
+            raise ScenarioError(f"{path}: point.{name}", "unknown parameter", choices=parameters, value=base)
+        if key:
+            parameters[base] = {**parameters[base], key: value}
+        else:
+            parameters[name] = value
 
 
 def check_parameters(parameters: dict, where: str, locate=None, error=ScenarioError) -> dict:
@@ -284,6 +306,9 @@ def check_parameters(parameters: dict, where: str, locate=None, error=ScenarioEr
         value = parameters[name]
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
             raise error(locate(name), f"needs a list of names, got {value!r}")
+        repeated = sorted({v for v in value if list(value).count(v) > 1})
+        if repeated:
+            raise error(locate(name), f"lists {repeated[0]!r} more than once")
     for name in PARAMETERS:
         value = parameters[name]
         if name in KEYED:
@@ -317,6 +342,25 @@ def _unique(table: str, frame: pd.DataFrame, columns: list[str], folder: Path) -
         raise ScenarioError(f"{folder / (table + '.csv')}:{_line(dup[0])}", f"duplicate {columns} {key}")
 
 
+def _check_crossings(s: Scenario, folder: Path) -> None:
+    """A crossing joins two different economies, and its roads lead to sites of those two."""
+    same = s.borders.index[s.borders["economy_a"] == s.borders["economy_b"]]
+    if len(same):
+        row = s.borders.loc[same[0]]
+        raise ScenarioError(f"{folder / 'borders.csv'}:{_line(same[0])}",
+                            f"crossing {row['crossing_id']} has {row['economy_a']!r} on both sides: "
+                            "economy_a and economy_b must differ")
+    sides = {r.crossing_id: (r.economy_a, r.economy_b) for r in s.borders.itertuples()}
+    economy_of = dict(zip(s.sites["site_id"], s.sites["economy"]))
+    for index, link in s.links.iterrows():
+        for crossing, other in ((link["from_node"], link["to_node"]), (link["to_node"], link["from_node"])):
+            if crossing in sides and other in economy_of and economy_of[other] not in sides[crossing]:
+                raise ScenarioError(
+                    f"{folder / 'links.csv'}:{_line(index)}",
+                    f"road from crossing {crossing} to {other} in {economy_of[other]}, which is on neither side "
+                    f"of the crossing", choices=sides[crossing], value=economy_of[other])
+
+
 def validate(scenario: Scenario) -> Scenario:
     """Check cross-references between tables; return the scenario unchanged if all hold."""
     s, folder = scenario, scenario.folder
@@ -326,6 +370,10 @@ def validate(scenario: Scenario) -> Scenario:
     _unique("borders", s.borders, ["crossing_id"], folder)
     _unique("firms", s.firms, ["firm_id"], folder)
     _unique("firm_streams", s.firm_streams, ["firm_id", "material", "role"], folder)
+    _unique("links", s.links, ["from_node", "to_node", "mode"], folder)
+    _unique("legal_status", s.legal_status, ["economy", "material"], folder)
+    _unique("epr", s.epr, ["economy", "material"], folder)
+    _unique("remining", s.remining, ["firm_id", "metal"], folder)
     economies, materials = s.economy_codes, s.material_ids
     _unknown("sites", s.sites, "economy", economies, folder)
     _unknown("borders", s.borders, "economy_a", economies, folder)
@@ -336,6 +384,7 @@ def validate(scenario: Scenario) -> Scenario:
     nodes = set(s.sites["site_id"]) | set(s.borders["crossing_id"])
     _unknown("links", s.links, "from_node", nodes, folder)
     _unknown("links", s.links, "to_node", nodes, folder)
+    _check_crossings(s, folder)
     _unknown("firms", s.firms, "site_id", s.sites["site_id"], folder)
     _unknown("firm_streams", s.firm_streams, "firm_id", s.firms["firm_id"], folder)
     _unknown("firm_streams", s.firm_streams, "material", materials, folder)

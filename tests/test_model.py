@@ -80,6 +80,13 @@ def test_baseline_kpis_are_plausible():
     assert year10["landfilled_t"].sum() > year10["dumped_t"].sum() > 0
     # Tailings stocks shrink only by what re-mining reprocesses
     assert k["stock_t"].is_monotonic_decreasing
+    # Resource productivity of Serbia near its statistical office's 39.8 RSD/kg (2021, about
+    # 0.34 EUR/kg at market prices, roughly twice that at purchasing power parity)
+    e = model.kpis.economy_frame()
+    rs = e[(e["economy"] == "RS") & (e["kpi"] == "resource_productivity_pps_kg") & (e["year"] == 10)]["value"]
+    assert 0.5 < rs.mean() < 1.2
+    # Serbia's by-product framework is used (seed 001 legal.by_product.RS), end-of-waste too
+    assert k["by_products_registered"].iloc[-1] > 0 and k["eow_registered"].iloc[-1] > 0
 
 
 def test_ash_sold_share_in_serbia_is_near_the_reported_5_to_6_percent():

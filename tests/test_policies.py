@@ -69,7 +69,9 @@ def test_harmonised_eow_on_a_synthetic_region():
 
 
 def test_recognised_status_travels_as_eow_and_unrecognised_as_waste():
-    model = WB6Model({"months": 2, "policies": {"harmonised_eow": {"start_month": 1}}})
+    # agreements all but certain each month: neighbours in the first month of negotiations, Serbia and
+    # Albania (no common crossing) in the next, as the regional framework spreads
+    model = WB6Model({"months": 3, "policies": {"harmonised_eow": {"start_month": 1, "recognition_mean_months": 1e-3}}})
     plastics, al, rs = model.material_index["plastics"], model.economy_index["AL"], model.economy_index["RS"]
     assert model.shipment_class_matrix(plastics)[EOW, rs, al] == WASTE
     model.run()

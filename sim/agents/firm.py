@@ -19,6 +19,7 @@ import numpy as np
 
 from sim.agents.kinds import actor_kind
 from sim.investment import FinancingTerms, Project
+from sim.kernels import dump_shares
 from sim.state import FirmArrays
 from sim.world import WASTE
 
@@ -107,6 +108,17 @@ class Firm(mesa.Agent):
         due = np.where(firms.status[rows] == WASTE, (decided < 0) | (age >= model.status_refiling_months),
                        age >= model.status_validity_months)
         return firms.offers[rows] & ~firms.applied[rows] & due & can_grant[firms.economy[rows]]
+
+    @classmethod
+    def disposal_choice(cls, model) -> tuple[np.ndarray, np.ndarray]:
+        """float[F] each: the share of its unsold output each firm dumps (a logit choice between
+        the landfill and dumping, :func:`sim.kernels.dump_shares`; seed 001 legal.enforcement) and
+        what disposing of a tonne costs it in expectation, EUR/t: the outside option a sale must beat."""
+        fee, fine = model.disposal_prices()
+        detection = np.array([r.enforcement_probability for r in model.regulators])[model.firms.economy]
+        share = dump_shares(fee, fine, detection, model.firms.dump_propensity,
+                            float(model.params["dumping_choice_scale_eur_t"]))
+        return share, fee * (1.0 - share) + fine * share
 
     @classmethod
     def weigh_investments(cls, model, rows: np.ndarray) -> dict[int, list[Project]]:
