@@ -164,12 +164,13 @@ def _publish(staging: Path, target: Path) -> None:
 
 
 def run_to_folder(config, folder: str | Path | None = None, overrides: Sequence[str] = (),
-                  on_month: Callable[[int], None] | None = None) -> Path:
+                  on_month: Callable[[int], None] | None = None, region=None) -> Path:
     """Simulate ``config`` and write kpis.parquet, kpis_by_economy.parquet, material_flows.parquet,
     flows.parquet, investments.parquet, pilot_decisions.parquet, config.yaml and manifest.json into ``folder``
     (default ``<output.root>/<run_name>``).
     ``overrides``, the run's settings within a sweep, are recorded in the manifest;
-    ``on_month(month)`` is called after each month (a progress bar).
+    ``on_month(month)`` is called after each month (a progress bar); ``region``, a loaded
+    scenario (``sim.scenario.load_scenario``) of the config's scenario folder, spares reading it again.
 
     On any error (bad input, a broken invariant, an interrupt) nothing is left behind; a run
     killed outright leaves only its hidden ``.incomplete`` folder. An earlier complete run of
@@ -180,7 +181,7 @@ def run_to_folder(config, folder: str | Path | None = None, overrides: Sequence[
     staging = _staging_folder(target)
     try:
         started = time.perf_counter()
-        model = WB6Model(cfg)
+        model = WB6Model(cfg, region=region)
         while model.running:
             if STOP.is_set():
                 raise SystemExit(TERMINATED_EXIT_CODE)
