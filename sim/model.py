@@ -115,7 +115,6 @@ class WB6Model(mesa.Model):
         self.relations = Relations(self)
         self.relations.seed(self.region.firms["sector"].isin(self.params["sectors_trading_at_start"]).to_numpy())
         self.market = Market(self)
-        self.relations.seed_trade(self.market)
         self.kpis = KpiRecorder(self)
         self.backlog_by_material_open = np.zeros(self.n_materials)
         #: agents the roadmap's pilots made, by actor kind (chambers, brokers, ...)
@@ -218,6 +217,9 @@ class WB6Model(mesa.Model):
     def step(self) -> None:
         """One month: pilots act, regulators test, PROs collect, firms decide, the market
         clears, customs clear the borders, leftovers are disposed of, the ledger is checked."""
+        if self.month == 0:
+            # the trade under way links its partners (priced with the first month's costs)
+            self.relations.seed_trade(self.market)
         self.start_due_policies()
         self.pipeline.commission_plants()
         self.actors_act("month_start")

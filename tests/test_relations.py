@@ -13,7 +13,9 @@ from sim.world import haversine_km
 
 @pytest.fixture(scope="module")
 def model():
-    return WB6Model({"months": 1})
+    model = WB6Model({"months": 1})
+    model.relations.seed_trade(model.market)  # as the first month does
+    return model
 
 
 def shipments_between(pairs, outcome, delay=0.0):
