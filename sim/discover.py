@@ -232,7 +232,7 @@ def run(args) -> int:
     values["policy"] = values["policy"].astype(str)
     values["value"] = target_values(experiments, outcomes, kpi, window)
     values["meets_target"] = OPERATORS[op](values["value"], threshold)
-    values.to_csv(out / "values.csv", index=False, float_format="%.6g")
+    values.to_csv(out / "values.csv", index=False, float_format="%.12g")
 
     mine = values[values["policy"] == args.phase].reset_index(drop=True)
     x, y = mine[names].astype(float), mine["meets_target"].to_numpy(dtype=bool)

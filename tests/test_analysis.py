@@ -89,7 +89,7 @@ def test_ema_model_has_the_project_vocabulary():
     assert [r["seed"] for r in model.replications] == [1, 2, 3]
     short = next(p for p in phase_policies(model, ["short_term"]))
     ov = overrides_of({**short, "months": 13, "seed": 1, "transport_eur_tkm_road": 0.07})
-    assert "policies=[epr,green_procurement,harmonised_eow,treatment_capacity]" in ov
+    assert "policies=[epr,green_procurement,harmonised_eow,symbiosis_platform,treatment_capacity]" in ov
     assert "policies.harmonised_eow.start_month=12" in ov
     assert "policies.harmonised_eow.recognition_delay_months=12" in ov  # set by the phase, not a lever
     assert "++parameters.transport_eur_tkm_road=0.07" in ov
