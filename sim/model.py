@@ -8,7 +8,7 @@ import mesa
 import numpy as np
 
 from sim.agents.kinds import KINDS, resolve_actor_classes
-from sim.config import MAX_MONTHS, SimConfig, as_config
+from sim.config import MAX_MONTHS, SimConfig, as_config, import_extensions
 from sim.errors import ConfigError
 from sim.investment import InvestmentPipeline, Project
 from sim.kpis import KpiRecorder
@@ -28,6 +28,7 @@ class WB6Model(mesa.Model):
     def __init__(self, config=None, region: Scenario | None = None):
         self.config: SimConfig = as_config(config)
         cfg = self.config
+        import_extensions(cfg.extensions)
         #: the class each actor kind is made from (config ``agents``), checked before anything is built
         self.actor_classes = resolve_actor_classes(cfg.agents)
         if cfg.months < 1:
@@ -69,7 +70,8 @@ class WB6Model(mesa.Model):
         #: level awareness tends to by outreach alone; platforms and facilitators raise it
         self.awareness_ceiling = float(self.params["awareness_ceiling"])
         self.peer_participation = np.zeros(self.n_economies)
-        self.financier = None
+        #: financial instruments running, in the order they started (pilots append them)
+        self.instruments: list = []
 
         self.network = Network(self.region)
         kind = self.actor_classes

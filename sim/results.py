@@ -163,7 +163,8 @@ def _publish(staging: Path, target: Path) -> None:
 
 def run_to_folder(config, folder: str | Path | None = None, overrides: Sequence[str] = ()) -> Path:
     """Simulate ``config`` and write kpis.parquet, flows.parquet, investments.parquet,
-    config.yaml and manifest.json into ``folder`` (default ``<output.root>/<run_name>``).
+    public_funds.parquet, config.yaml and manifest.json into ``folder`` (default
+    ``<output.root>/<run_name>``).
     ``overrides``, the run's settings within a sweep, are recorded in the manifest.
 
     On any error (bad input, a broken invariant, an interrupt) nothing is left behind; a run
@@ -188,6 +189,7 @@ def run_to_folder(config, folder: str | Path | None = None, overrides: Sequence[
         pd.DataFrame(model.investments, columns=[
             "step", "firm", "kind", "capex_eur", "public_eur", "grant_eur", "private_eur", "crm_output",
         ]).to_parquet(staging / "investments.parquet", index=False)
+        model.pipeline.public_funds_frame().to_parquet(staging / "public_funds.parquet", index=False)
         (staging / "config.yaml").write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)), encoding="utf-8")
         written = sorted(p.name for p in staging.iterdir())
         manifest = {
