@@ -15,7 +15,8 @@ from sim.kpis import KpiRecorder
 from sim.ledger import check_month
 from sim.market import Market
 from sim.policies import build_policies
-from sim.scenario import DEFAULT_SCENARIO, KEYED, PARAMETERS, Scenario, check_parameters, load_scenario
+from sim.parameters import KEYED, SCHEMA
+from sim.scenario import DEFAULT_SCENARIO, Scenario, check_parameters, load_scenario, with_defaults
 from sim.state import build_firm_arrays
 from sim.world import BY_PRODUCT, EOW, STATUSES, WASTE, Network
 
@@ -125,14 +126,16 @@ class WB6Model(mesa.Model):
         self.warnings.append(message)
 
     def _parameters(self, overrides) -> dict:
-        params = dict(self.region.parameters)
+        # parameters declared by extensions imported after the region was read take their defaults
+        params = with_defaults(self.region.parameters)
         for name, value in dict(overrides).items():
-            if name not in params and name not in PARAMETERS:
+            if name not in params and name not in SCHEMA:
                 raise ConfigError(f"parameters.{name}", "unknown parameter", choices=params, value=name)
-            if name in KEYED:
+            keys = SCHEMA[name].keys if name in SCHEMA and SCHEMA[name].kind == KEYED else None
+            if keys:
                 if not isinstance(value, dict):
-                    raise ConfigError(f"parameters.{name}", f"needs a mapping of {list(KEYED[name])} to numbers, "
-                                      f"got {value!r}", choices=KEYED[name])
+                    raise ConfigError(f"parameters.{name}", f"needs a mapping of {list(keys)} to numbers, "
+                                      f"got {value!r}", choices=keys)
                 value = {**params[name], **dict(value)}
             params[name] = value
         return check_parameters(params, "parameters", locate=lambda name: f"parameters.{name}", error=ConfigError)

@@ -91,15 +91,6 @@ def set_parameter(name: str, value: str):
     return corrupt
 
 
-def drop_parameter(name: str):
-    def corrupt(folder: Path) -> None:
-        path = folder / "parameters.yaml"
-        text, count = re.subn(rf"(?m)^{name}:\n(  .*\n)+", "", path.read_text(encoding="utf-8"))
-        assert count == 1
-        path.write_text(text, encoding="utf-8")
-    return corrupt
-
-
 def parameter_line(name: str) -> int:
     lines = (DEFAULT_SCENARIO / "parameters.yaml").read_text(encoding="utf-8").splitlines()
     return lines.index(f"{name}:") + 1
@@ -193,8 +184,6 @@ SCENARIO_CASES = [
     ("class-keyed parameter without classes", set_parameter("border_delay_days", "3"),
      ["border_delay_days", "needs one number for each of ['waste', 'by_product', 'eow']",
       "valid choices: by_product, eow, waste"]),
-    ("missing parameter", drop_parameter("holding_cost_eur_t_day"),
-     ["parameters.yaml", "missing parameter(s) ['holding_cost_eur_t_day']", "valid choices:"]),
 ]
 
 
