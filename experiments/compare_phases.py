@@ -57,8 +57,10 @@ KPIS = (
     ("landfilled_t", "landfilled", "t/month", "last_year"),
     ("dumped_t", "dumped illegally", "t/month", "last_year"),
     ("co2_abated_t", "CO2 abated", "t/month", "last_year"),
-    ("circular_material_use_rate", "circular material use rate", "share", "last_year"),
-    ("resource_productivity_eur_t", "resource productivity", "EUR/t", "last_year"),
+    ("co2_abated_net_t", "CO2 abated net of transport", "t/month", "last_year"),
+    ("cmur_eurostat", "circular material use rate (Eurostat)", "share", "last_year"),
+    ("resource_productivity_pps_kg", "resource productivity (GDP / DMC)", "EUR PPS/kg", "last_year"),
+    ("by_products_registered", "by-product streams registered", "streams", "last"),
     ("eow_registered", "EoW streams registered", "streams", "last"),
     ("customs_delay_days", "customs delay", "days", "last_year"),
     ("customs_waste_filings", "waste-class customs filings", "filings/month", "last_year"),
@@ -67,12 +69,13 @@ KPIS = (
     ("investments_count", "investments", "count", "last"),
     ("investment_capex_eur", "investment capex", "EUR", "last"),
     ("public_funds_eur", "public funds committed", "EUR", "last"),
+    ("leverage_private_per_public_ge", "leverage (private co-finance / public grant equivalent)", "ratio", "last"),
     ("secondary_crm_recovered_t", "secondary CRM recovered", "t (total)", "total"),
 )
 TIMESERIES = ("exchange_volume_t", "cross_border_wb6_eow_t", "secondary_used_t", "dumped_t",
-              "circular_material_use_rate", "customs_delay_days", "eow_registered", "participating_firms")
+              "cmur_eurostat", "customs_delay_days", "eow_registered", "participating_firms")
 DELTAS = ("exchange_volume_t", "cross_border_wb6_eow_t", "secondary_used_t", "co2_abated_t",
-          "landfilled_t", "dumped_t", "circular_material_use_rate", "customs_delay_days",
+          "landfilled_t", "dumped_t", "cmur_eurostat", "customs_delay_days",
           "eow_registered", "collection_rate_plastics", "investment_capex_eur", "participating_firms")
 
 

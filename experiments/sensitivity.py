@@ -1,23 +1,23 @@
-"""Which uncertain inputs drive the headline KPIs? Morris elementary effects (SALib).
+"""Which uncertain inputs decide the headline KPIs and the phase effects? Sobol indices (SALib).
 
-    .venv/bin/python experiments/sensitivity.py                       # reduced: 4 trajectories, 36 runs
-    .venv/bin/python experiments/sensitivity.py --trajectories 20     # full setting: 180 runs
-    .venv/bin/python experiments/sensitivity.py phase=roadmap         # around another base run
+    .venv/bin/python experiments/sensitivity.py                    # reduced: N=8, 18 inputs -> 304 designs x 2 runs
+    .venv/bin/python experiments/sensitivity.py --n 64             # full setting: 2,432 designs x 2 runs
+    .venv/bin/python experiments/sensitivity.py --phase long_term  # the effect of another phase
 
-Each trajectory of the Morris design moves one input at a time over a grid of ``--levels``
-levels inside the ranges of ``FACTORS``; every run uses the same seed (common random numbers),
-so an elementary effect is the input's effect, not noise between seeds. The runs are a sweep
-(``<out>/sweeps/morris/<run>/``) run in ``--jobs`` worker processes: an interrupted study
-started again redoes only the runs it lacks. Written to ``--out`` (default results/sensitivity):
+Saltelli's sampling (SALib ``sobol`` sampler, ``N x (2D + 2)`` designs over the ranges of
+``FACTORS``, every input flagged as an assumption in the data or the pilot configs) is run twice
+per design: the baseline and ``--phase`` (default: the whole roadmap), same seed, so the phase
+effect of a design is phase minus baseline paired by seed (common random numbers). Pilot
+parameters only act in the phase run. The runs are a sweep (``<out>/sweeps/sobol/<run>/``) run in
+``--jobs`` worker processes; an interrupted study started again redoes only the runs it lacks.
+Written to ``--out`` (default results/sensitivity):
 
-- ``morris_indices.csv``: per KPI and input, mu* (mean absolute elementary effect, in the KPI's
-  unit per full range of the input), its 95% bootstrap confidence half-width, mu and sigma;
-  ``mu_star_share`` is mu* over the KPI's largest mu*.
-- ``morris.png``: mu* per input for each KPI, with the confidence interval.
-- ``samples.parquet``: the design (one row per run) with the KPIs of each run.
+- ``sobol_indices.csv``: per outcome (each KPI of the baseline, and its phase effect) and input:
+  first-order ``S1`` and total ``ST`` indices with their 95 % confidence half-widths;
+- ``sobol.png``: ST (bars) and S1 (dots) per input for each outcome, with confidence intervals;
+- ``samples.parquet``: the design (one row per design) with each outcome.
 
-The KPIs are totals over the horizon: exchange volume, WB6 cross-border volume, tonnes
-landfilled, CO2 abated and critical raw materials recovered (sim/kpis.py).
+The KPIs are totals over the horizon (sim/kpis.py), the customs delay its mean over the months.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from joblib import Parallel, delayed  # noqa: E402
-from SALib.analyze import morris as morris_analyze  # noqa: E402
-from SALib.sample import morris as morris_sample  # noqa: E402
+from SALib.analyze import sobol as sobol_analyze  # noqa: E402
+from SALib.sample import sobol as sobol_sample  # noqa: E402
 
 from sim.config import compose_config  # noqa: E402
 from sim.errors import SimInputError  # noqa: E402
@@ -61,30 +61,61 @@ FACTORS = {
     "parameters.trust_threshold": (0.3, 0.7),
     # assumption: from no refusals to three in ten waste notifications refused; base 0.1
     "parameters.waste_refusal_probability": (0.0, 0.3),
+    # fitted (python -m sim.calibrate): the accepted ensemble spans about 12-40 EUR/t; wider here
+    "parameters.dumping_choice_scale_eur_t": (2.0, 40.0),
+    # fitted: most of a leftover an MSME or municipal service would dump
+    "parameters.dump_propensity_max.msme": (0.3, 1.0),
+    # assumption: the awareness outreach alone reaches (base 0.6); the platform raises it
+    "parameters.awareness_ceiling": (0.4, 0.8),
+    # derived from monitored waits (0.43); half to twice the implied queue
+    "parameters.border_background_utilisation": (0.25, 0.6),
+    # assumption: share of waste consignments physically inspected (base 0.5)
+    "parameters.waste_inspection_rate": (0.1, 1.0),
+    # assumption: reclaiming, milling and flotation of old tailings ~8-15 EUR/t (base 12)
+    "parameters.remining_opex_eur_t": (8.0, 16.0),
+    # assumption: gross margin of a recycling line (base 40 EUR/t)
+    "parameters.recycling_line_margin_eur_t": (20.0, 60.0),
+    # pilot (landfill_fee), assumption: detection probability under enforcement (base 0.2)
+    "policies.landfill_fee.enforcement_probability": (0.05, 0.5),
+    # pilot (landfill_fee), assumption: the tax on top of the gate fee (base 20 EUR/t)
+    "policies.landfill_fee.landfill_tax_eur_t": (5.0, 40.0),
+    # pilot (harmonised_eow), assumption: mean months to a bilateral agreement on one material (base 24)
+    "policies.harmonised_eow.recognition_mean_months": (6.0, 60.0),
+    # pilot (symbiosis_platform), assumption: awareness the platform's outreach reaches (base 0.9)
+    "policies.symbiosis_platform.awareness_ceiling": (0.6, 1.0),
 }
 
-#: headline KPIs: totals over the horizon of these monthly columns of kpis.parquet
+#: headline KPIs: totals over the horizon of these monthly columns of kpis.parquet (the delay: mean)
 KPIS = {
     "exchange_volume_t": "exchange volume (t)",
-    "cross_border_wb6_t": "WB6 cross-border volume (t)",
+    "cross_border_wb6_eow_t": "WB6 cross-border EoW (t)",
     "landfilled_t": "landfilled (t)",
+    "dumped_t": "dumped (t)",
+    "customs_delay_days": "customs delay (days)",
     "co2_abated_t": "CO2 abated (t)",
     "secondary_crm_recovered_t": "CRM recovered (t)",
 }
-SWEEP_NAME = "morris"
+MEAN_KPIS = ("customs_delay_days",)
+SWEEP_NAME = "sobol"
 PROGRESS_EVERY_S = 10.0
 
 
-def design(trajectories: int, levels: int, seed: int) -> tuple[dict, np.ndarray]:
+def design(n: int, seed: int) -> tuple[dict, np.ndarray]:
     problem = {"num_vars": len(FACTORS), "names": list(FACTORS), "bounds": [list(b) for b in FACTORS.values()]}
-    # grid values rounded so that run folders have short names and the configs exact values
-    return problem, np.round(morris_sample.sample(problem, trajectories, num_levels=levels, seed=seed), 9)
+    # values rounded so that run folders have short names and the configs exact values
+    return problem, np.round(sobol_sample.sample(problem, n, calc_second_order=False, seed=seed), 6)
 
 
-def run_overrides(row: np.ndarray, base: list[str]) -> list[str]:
-    # ``++``: ``parameters`` starts empty, so its keys are added rather than changed
-    return base + [f"{'++' if name.startswith('parameters.') else ''}{name}={value!r}"
-                   for name, value in zip(FACTORS, row.tolist())]
+def run_overrides(row: np.ndarray, base: list[str], phase: str, pilots: frozenset = frozenset()) -> list[str]:
+    """Config overrides of one run; ``phase`` empty for the baseline. Parameters of pilots the
+    run does not have (``pilots``: those it has) are left out: they cannot act there."""
+    overrides = base + ([f"phase={phase}"] if phase else [])
+    for name, value in zip(FACTORS, row.tolist()):
+        if name.startswith("policies.") and name.split(".")[1] not in pilots:
+            continue
+        # ``++``: ``parameters`` starts empty, so its keys are added rather than changed
+        overrides.append(f"{'++' if name.startswith('parameters.') else ''}{name}={value!r}")
+    return overrides
 
 
 def _run(cfg, overrides: list[str]):
@@ -92,16 +123,18 @@ def _run(cfg, overrides: list[str]):
     return run_job(cfg, overrides)
 
 
-def run_design(X: np.ndarray, base: list[str], out: Path, jobs: int) -> pd.DataFrame:
-    """Run (or find) every run of the design; the KPI totals per run, in design order."""
+def run_design(X: np.ndarray, base: list[str], phase: str, out: Path, jobs: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run (or find) the baseline and phase run of every design; their outcomes, in design order."""
     placement = [f"output.root={out.resolve()}", f"output.sweep_name={SWEEP_NAME}"]
-    runs = [run_overrides(row, base) for row in X]
-    configs = [compose_config(placement + ov) for ov in runs]
+    pilots = frozenset(compose_config([f"phase={phase}"]).policies)
+    variants = {"baseline": [run_overrides(row, base, "") for row in X],
+                phase: [run_overrides(row, base, phase, pilots) for row in X]}
+    runs = [ov for group in variants.values() for ov in group]
     folder = sweep_folder(out, SWEEP_NAME)
     progress = Progress(len(runs), sum(is_complete(folder / job_name(ov)) for ov in runs), label="sensitivity")
     done = progress.done_at_start
     progress.report(done)
-    todo = [(cfg, ov) for cfg, ov in zip(configs, runs) if not is_complete(folder / job_name(ov))]
+    todo = [(compose_config(placement + ov), ov) for ov in runs if not is_complete(folder / job_name(ov))]
     last = time.monotonic()
     for _ in Parallel(n_jobs=jobs, return_as="generator_unordered")(delayed(_run)(c, ov) for c, ov in todo):
         done += 1
@@ -110,76 +143,94 @@ def run_design(X: np.ndarray, base: list[str], out: Path, jobs: int) -> pd.DataF
             progress.report(done)
     progress.report(done, final=True)
     table = pd.read_parquet(aggregate(folder, [job_name(ov) for ov in runs]))
-    totals = table.groupby("run", sort=False)[list(KPIS)].sum()
-    return totals.loc[[job_name(ov) for ov in runs]].reset_index()
+    grouped = table.groupby("run", sort=False)
+    outcomes = grouped[[k for k in KPIS if k not in MEAN_KPIS]].sum().join(grouped[list(MEAN_KPIS)].mean())
+    base_out, phase_out = (outcomes.loc[[job_name(ov) for ov in group]].reset_index(drop=True)
+                           for group in variants.values())
+    return base_out[list(KPIS)], phase_out[list(KPIS)]
 
 
-def analyse(problem: dict, X: np.ndarray, totals: pd.DataFrame, levels: int, seed: int) -> pd.DataFrame:
+def outcomes_table(baseline: pd.DataFrame, phased: pd.DataFrame, phase: str) -> pd.DataFrame:
+    """Each KPI of the baseline and the phase effect on it (phase minus baseline, same design and seed)."""
+    effect = (phased - baseline).add_prefix(f"{phase}_effect:")
+    return pd.concat([baseline.add_prefix("baseline:"), effect], axis=1)
+
+
+def analyse(problem: dict, outcomes: pd.DataFrame, seed: int) -> pd.DataFrame:
     rows = []
-    for kpi in KPIS:
-        y = totals[kpi].to_numpy(dtype=float)
-        result = morris_analyze.analyze(problem, X, y, num_levels=levels, conf_level=0.95, seed=seed)
-        top = max(np.max(result["mu_star"]), 1e-300)
+    for outcome in outcomes:
+        y = outcomes[outcome].to_numpy(dtype=float)
+        if np.ptp(y) == 0.0:  # an outcome no input moves has no variance to share out
+            result = {k: np.zeros(len(FACTORS)) for k in ("S1", "S1_conf", "ST", "ST_conf")}
+        else:
+            result = sobol_analyze.analyze(problem, y, calc_second_order=False, conf_level=0.95, seed=seed)
         for i, name in enumerate(problem["names"]):
-            rows.append({"kpi": kpi, "parameter": name, "mu_star": result["mu_star"][i],
-                         "mu_star_conf": result["mu_star_conf"][i], "mu": result["mu"][i],
-                         "sigma": result["sigma"][i], "mu_star_share": result["mu_star"][i] / top})
+            rows.append({"outcome": outcome, "parameter": name, "S1": result["S1"][i], "S1_conf": result["S1_conf"][i],
+                         "ST": result["ST"][i], "ST_conf": result["ST_conf"][i]})
     return pd.DataFrame(rows)
 
 
 def plot(indices: pd.DataFrame, path: Path, title: str) -> None:
-    fig, axes = plt.subplots(1, len(KPIS), figsize=(4.2 * len(KPIS), 4.8), sharey=True)
-    for ax, (kpi, label) in zip(axes, KPIS.items()):
-        rows = indices[indices["kpi"] == kpi]
+    outcomes = list(dict.fromkeys(indices["outcome"]))
+    cols = 4
+    rows_n = -(-len(outcomes) // cols)
+    fig, axes = plt.subplots(rows_n, cols, figsize=(4.4 * cols, 0.28 * len(FACTORS) * rows_n + 1.5), sharey=True,
+                             squeeze=False)
+    for ax, outcome in zip(axes.flat, outcomes):
+        rows = indices[indices["outcome"] == outcome]
         ypos = np.arange(len(rows))
-        ax.barh(ypos, rows["mu_star"], xerr=rows["mu_star_conf"], color="tab:blue", alpha=0.8,
+        ax.barh(ypos, rows["ST"], xerr=rows["ST_conf"], color="tab:blue", alpha=0.7, label="total (ST)",
                 error_kw={"ecolor": "black", "capsize": 2})
-        ax.set_yticks(ypos, [p.removeprefix("parameters.") for p in rows["parameter"]])
+        ax.errorbar(rows["S1"], ypos, xerr=rows["S1_conf"], fmt="o", color="tab:red", ms=3, label="first order (S1)")
+        ax.set_yticks(ypos, [p.removeprefix("parameters.") for p in rows["parameter"]], fontsize=7)
         ax.invert_yaxis()
-        ax.set_title(label, fontsize=10)
-        ax.set_xlabel("mu* (KPI units over the input's range)", fontsize=8)
-        ax.ticklabel_format(axis="x", style="sci", scilimits=(-3, 4))
+        ax.set_title(outcome.replace("_effect:", " effect: "), fontsize=9)
+        ax.axvline(0, color="grey", lw=0.5)
         ax.grid(axis="x", alpha=0.3)
+    for ax in list(axes.flat)[len(outcomes):]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=7)
     fig.suptitle(title, fontsize=11)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
-    parser.add_argument("--trajectories", type=int, default=4, help="Morris trajectories (runs: r x (inputs + 1))")
-    parser.add_argument("--levels", type=int, default=4, help="grid levels per input")
+    parser.add_argument("--n", type=int, default=8, help="Saltelli base sample N (a power of 2; designs: N x (2D + 2))")
+    parser.add_argument("--phase", default="roadmap", help="phase whose effect is analysed (default roadmap)")
     parser.add_argument("--months", type=int, default=120, help="horizon of each run")
     parser.add_argument("--jobs", type=int, default=-1, help="worker processes (-1: one per core)")
-    parser.add_argument("--seed", type=int, default=1, help="seed of the Morris design")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the design and the bootstrap")
     parser.add_argument("--out", type=Path, default=Path("results/sensitivity"))
-    parser.add_argument("overrides", nargs="*", help="config overrides of the base run, e.g. phase=roadmap")
+    parser.add_argument("overrides", nargs="*", help="further config overrides of every run, e.g. seed=3")
     args = parser.parse_args(argv)
-    if args.trajectories < 2 or args.levels < 2 or args.months < 1:
-        parser.error("--trajectories and --levels must be >= 2, --months >= 1")
-    clash = [o for o in args.overrides if o.lstrip("+").split("=")[0] in FACTORS or o.startswith("output.")]
+    if args.n < 2 or args.n & (args.n - 1) or args.months < 1:
+        parser.error("--n must be a power of 2 >= 2, --months >= 1")
+    clash = [o for o in args.overrides if o.lstrip("+").split("=")[0] in FACTORS or o.startswith(("output.", "phase"))]
     if clash:
-        parser.error(f"overrides {clash} set what the study varies or where it writes ({', '.join(FACTORS)}, output.*)")
+        parser.error(f"overrides {clash} set what the study varies, the phase or where it writes")
 
-    problem, X = design(args.trajectories, args.levels, args.seed)
+    problem, X = design(args.n, args.seed)
     base = [f"months={args.months}", *args.overrides]
     try:
-        totals = run_design(X, base, args.out, args.jobs)
+        baseline, phased = run_design(X, base, args.phase, args.out, args.jobs)
     except SimInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    indices = analyse(problem, X, totals, args.levels, args.seed)
+    outcomes = outcomes_table(baseline, phased, args.phase)
+    indices = analyse(problem, outcomes, args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
-    indices.to_csv(args.out / "morris_indices.csv", index=False)
-    pd.concat([pd.DataFrame(X, columns=list(FACTORS)), totals], axis=1).to_parquet(args.out / "samples.parquet")
-    title = (f"Morris screening: {args.trajectories} trajectories x {len(FACTORS) + 1} runs, {args.levels} levels, "
-             f"{args.months} months{', ' + ' '.join(args.overrides) if args.overrides else ''}")
-    plot(indices, args.out / "morris.png", title)
-    top = indices[indices["mu_star_share"] >= 0.5]  # each KPI's main drivers
-    print(top[["kpi", "parameter", "mu_star", "mu_star_conf"]].to_string(index=False))
-    print(f"written: {args.out / 'morris_indices.csv'}, {args.out / 'morris.png'}, {args.out / 'samples.parquet'}")
+    indices.to_csv(args.out / "sobol_indices.csv", index=False)
+    pd.concat([pd.DataFrame(X, columns=list(FACTORS)), outcomes], axis=1).to_parquet(args.out / "samples.parquet")
+    title = (f"Sobol indices: N={args.n}, {len(X)} designs x 2 runs ({args.phase} vs baseline, paired), "
+             f"{args.months} months")
+    plot(indices, args.out / "sobol.png", title)
+    top = indices.sort_values("ST", ascending=False).groupby("outcome", sort=False).head(2)
+    print(top[["outcome", "parameter", "S1", "S1_conf", "ST", "ST_conf"]].to_string(index=False))
+    print(f"written: {args.out / 'sobol_indices.csv'}, {args.out / 'sobol.png'}, {args.out / 'samples.parquet'}")
     return 0
 
 

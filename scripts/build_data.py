@@ -1113,6 +1113,8 @@ def keep_entries_not_derived(derived: dict, path: Path) -> dict:
 
 
 def build_parameters(facts):
+    TCT = 'https://www.transport-community.org/wp-content/uploads/2020/08/July-Stats-Report-waiting-times-EU-WB6.pdf'  # freight waiting-time monitoring at WB6 crossings
+
     def p(value, unit, source, assumption=""):
         return {"value": value, "unit": unit, "source": source, "assumption": assumption}
 
@@ -1161,6 +1163,25 @@ def build_parameters(facts):
         "awareness_initial": p(0.10, "share of firms", f"{SEED001} (is.mapping_status)",
                                "no IS mapping exists in WB6, only scattered data: 10% of firms "
                                "(drawn at random) aware and trading at the start"),
+        "by_product_certain_use_share": p(
+            0.5, "share of what a stream's firm offers that it sells (smoothed over months)",
+            "Waste Framework Directive 2008/98/EC Art. 5(1)(a), https://eur-lex.europa.eu/eli/dir/2008/98/oj",
+            "'further use ... is certain' read as a buyer who keeps taking most of the stream; the share is "
+            "a modelling assumption"),
+        "status_validity_months": p(
+            36, "months a by-product / end-of-waste status holds before the stream is tested again",
+            f"{SEED001} (kpi.medium_term.control_system)",
+            "the seed asks for laboratory verification of secondary raw materials' quality; the 3-year "
+            "renewal period is a modelling assumption"),
+        "status_refiling_months": p(12, "months before a refused stream may be filed again", "assumption",
+                                    "a firm refused a status tries again once a year"),
+        "transport_co2_kg_tkm_road": p(
+            0.0903, "kg CO2 per tonne-km", "https://etrr.springeropen.com/articles/10.1186/s12544-019-0344-x/tables/9",
+            "EU road freight average 2014 (90.3 g/t-km, KiM and CE Delft) taken for WB6 trucks"),
+        "transport_co2_kg_tkm_rail": p(
+            0.0113, "kg CO2 per tonne-km", "https://etrr.springeropen.com/articles/10.1186/s12544-019-0344-x/tables/9",
+            "EU mix of 20 % diesel and 80 % electric traction (11.3 g/t-km); WB6 rail runs more diesel, "
+            "so rail emissions are understated"),
         "sectors_trading_at_start": p(
             ["power", "cement", "steel", "recycler", "eu_buyer"], "sectors",
             f"{SEED001} (capacity.scrap_metal.absorption: scrap metal already circulates; "
@@ -1198,6 +1219,14 @@ def build_parameters(facts):
             "values assumed: permitted installations (power, mining, metallurgy, steel, cement, "
             "chemical) keep their own disposal sites and rarely dump; MSMEs, municipal services and "
             "construction dump far more readily"),
+        "dumping_choice_scale_eur_t": p(5.0, 'EUR per tonne', f"{SEED001} (legal.enforcement)",
+                 'value assumed, fitted by python -m sim.calibrate: scale of the logit choice between landfill and dumping; the spread of hauling distances, rule-breaking costs and risk attitudes across firms, so that dumping falls smoothly as the expected fine passes the landfill fee'),
+        "waste_inspection_rate": p(0.5, 'share of waste consignments', f"{SEED001} (legal.cross_border_shipments: strict customs procedures)",
+                 "value assumed: share of notified waste consignments physically checked against their notification at the border (goods: the post's rate in borders.csv)"),
+        "border_clearance_days": p(0.028, 'days per consignment', TCT,
+                 'the border procedure took about 40 minutes for most freight at WB6-EU crossings (TCT Permanent Secretariat, July 2020): 40 min = 0.028 days of clearance per consignment'),
+        "border_background_utilisation": p(0.43, "share of a post's capacity", TCT,
+                 'derived: average freight waiting of about 30 minutes with a 40-minute procedure (TCT Permanent Secretariat, July 2020) is rho / (1 - rho) = 0.75 in a single-server queue, rho = 0.43, taken as the share of capacity other traffic uses at every post'),
         "inspection_days": p(1.0, "days per inspected consignment", PK,
                              "a physical inspection holds a truck about a day"),
         "stock_reclaim_share_per_year": p(0.01, "share of a deposit per year", PK,

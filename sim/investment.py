@@ -15,6 +15,16 @@ STOCK_MATERIALS = ("tailings", "slag", "red_mud", "fly_ash", "bottom_ash")
 RECYCLING_LINE_YEARS = 10
 
 
+def grant_equivalent_eur(capex_eur: float, grant_eur: float, base_rate: float, rate: float, years: int) -> float:
+    """Public support at grant equivalent, EUR: the grant plus the grant element of the loans
+    (face value less the present value of their repayments at the commercial rate; OECD DAC
+    grant element). ``capex_eur`` includes safeguards; loans finance what the grant does not."""
+    def annuity(r: float) -> float:
+        return years if r <= 0 else (1.0 - (1.0 + r) ** -years) / r
+    loans = max(capex_eur - grant_eur, 0.0)
+    return grant_eur + loans * max(1.0 - annuity(base_rate) / annuity(rate), 0.0)
+
+
 @dataclass(frozen=True)
 class Project:
     kind: str                # "remining" or "recycling_line"
@@ -185,10 +195,17 @@ class InvestmentPipeline:
         self.plants_under_way.append((model.month + int(model.params[permit]), project))
         self._mark_building(project)
         capex = project.capex_eur + terms.safeguards_eur
+        private = capex - terms.grant_eur - terms.concessional_eur
+        supported = terms.public_eur > 0.0
         self.records.append({
             "step": model.month, "firm": firm.firm_id, "kind": project.kind, "capex_eur": capex,
             "public_eur": terms.public_eur, "grant_eur": terms.grant_eur,
-            "private_eur": capex - terms.grant_eur - terms.concessional_eur, "crm_output": project.crm_output,
+            "private_eur": private, "crm_output": project.crm_output,
+            # leverage counts the private money of supported projects only, against public money
+            # at grant equivalent (guarantees and loans are not grants)
+            "private_cofinance_eur": private if supported else 0.0,
+            "grant_equivalent_eur": grant_equivalent_eur(capex, terms.grant_eur, firm.regulator.hurdle_rate,
+                                                         terms.rate, project.lifetime_years) if supported else 0.0,
             "public_by_instrument": terms.public_by_instrument,
         })
 

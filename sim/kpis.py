@@ -1,115 +1,358 @@
-"""Key performance indicators, one row per month (see the README for units and meaning)."""
+"""Key performance indicators, month by month: the WB6 totals (``kpis.parquet``, one row per
+month), the same figures by economy (``kpis_by_economy.parquet``, long: month x economy x KPI)
+and the ledger by economy and material (``material_flows.parquet``). Every column, its unit,
+formula and source is in ``docs/kpis.md``.
+
+Figures are first computed per economy (``economy_figures``, one array over economies each);
+the WB6 row sums them over the six economies, or recomputes a ratio from the summed parts. A
+mechanism that brings new KPIs adds them to ``economy_figures`` (and, if they are not sums,
+to ``RATIOS``) and to the catalogue.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from sim.market import OUTCOMES, SHIPMENT_COLUMNS, Shipments, total
-from sim.world import STATUSES
+from sim.world import STATUSES, WASTE
+
+#: sourced DMC and GDP per economy (docs/kpis.md "Reference data")
+ACCOUNTS_FILE = Path(__file__).parent / "data" / "economy_accounts.csv"
+#: streams recovered as fuel (R1): Eurostat's circular use counts recovery operations R2-R11 only
+#: (https://ec.europa.eu/eurostat/cache/metadata/en/env_ac_cur_esms.htm)
+ENERGY_RECOVERY = ("wood_biomass", "sludge", "tyres")
+#: KPIs that are ratios of other figures, recomputed for the WB6 from its summed parts
+RATIOS = {
+    "cmur_eurostat": ("circular_use_t", "material_use_t"),
+    "resource_productivity_pps_kg": ("gdp_pps_eur", "dmc_kg"),
+    "recovery_share_of_arisings": ("recovered_arisings_t", "arisings_t"),
+    "exchange_value_per_t_arising_eur_t": ("exchange_and_metal_value_eur", "arisings_t"),
+    "secondary_share_of_intake_capacity": ("secondary_used_t", "intake_capacity_t"),
+    "leverage_private_per_public_ge": ("private_cofinance_eur", "public_grant_equivalent_eur"),
+}
+#: parts of ratios kept in the results (the others are dropped after the division)
+KEPT_PARTS = {"circular_use_t", "secondary_used_t", "private_cofinance_eur", "public_grant_equivalent_eur"}
+FINAL_OUTCOMES = ("delivered", "waiting", "refused")
+#: seed 001 (exchange platform): "platform active members (six months activity threshold)"
+ACTIVE_MONTHS = 6
+
+
+def _ratio(num, den):
+    num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
+    return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
 
 
 class KpiRecorder:
     def __init__(self, model):
         self.model = model
         self.rows: list[dict] = []
-        self.shipment_log: list = []  # this month's Shipments, month by month
-        self.crm_cumulative_t = 0.0
+        self.economy_rows: list[dict[str, np.ndarray]] = []
+        self.material_rows: list[dict[str, np.ndarray]] = []
+        self.shipment_log: list[Shipments] = []  # each month's Shipments
+        self.log_offsets: list[int] = []         # id of each month's first shipment
+        self.delivered_t: list[np.ndarray] = []  # tonnes delivered so far, by shipment
+        self.month_delivered: list[np.ndarray] = []  # month the last tonne arrived (-1: none yet)
+        self.wb6 = np.flatnonzero(model.is_wb6)
+        codes = model.economy_codes
+        accounts = pd.read_csv(ACCOUNTS_FILE).set_index("economy")
+        population = model.region.economies.set_index("economy")["population"]
+        has = np.array([c in accounts.index for c in codes])
+        self.dmc_t_month = np.array([accounts.loc[c, "dmc_t_year"] / 12.0 if h else np.nan for c, h in zip(codes, has)])
+        self.gdp_pps_eur_month = np.array([accounts.loc[c, "gdp_per_capita_pps_eur"] * population[c] / 12.0
+                                           if h else np.nan for c, h in zip(codes, has)])
+        self.circular = ~np.isin(np.array(model.material_ids), ENERGY_RECOVERY)
+        self.substitution_open: np.ndarray | None = None  # secondary use of the first month, by economy
+        self.ratios = dict(RATIOS)  # and the EPR streams' collection rates
+        self.firm_row = {f: i for i, f in enumerate(model.region.firms["firm_id"])}
+        #: int64[F * M]: flat (economy, material) cell of each firm's stream, to sum streams by both
+        self.economy_material = (model.firms.economy[:, None] * model.n_materials + np.arange(model.n_materials)).ravel()
+        #: month each firm last sent or took a shipment (-inf: never)
+        self.last_exchange = np.full(model.firms.n_firms, -np.inf)
 
+    # ---- shipments ---------------------------------------------------------------------
+    def _lookup(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(month index, row within that month) of shipment ids."""
+        month = np.searchsorted(np.asarray(self.log_offsets), ids, side="right") - 1
+        return month, ids - np.asarray(self.log_offsets)[month]
+
+    def _arrivals(self) -> dict[str, np.ndarray]:
+        """This month's arrivals at buyers' gates with their shipments' attributes; books the
+        delivered tonnes and delivery month of each shipment."""
+        parts = self.model.market.arrivals
+        ids = np.concatenate([p[0] for p in parts]).astype(np.int64) if parts else np.zeros(0, np.int64)
+        tonnes = np.concatenate([p[1] for p in parts]).astype(float) if parts else np.zeros(0)
+        month, row = self._lookup(ids) if len(ids) else (ids, ids)
+        names = ("material", "seller", "buyer", "from_economy", "to_economy", "shipment_class", "tonnes", "value_eur")
+        out = {name: np.zeros(len(ids), dtype=float if name in ("tonnes", "value_eur") else np.int64) for name in names}
+        for m in np.unique(month).tolist():
+            at = month == m
+            log = self.shipment_log[m]
+            for name in names:
+                out[name][at] = getattr(log, name)[row[at]]
+            np.add.at(self.delivered_t[m], row[at], tonnes[at])
+            self.month_delivered[m][row[at]] = self.model.month
+        out["value_eur"] = np.divide(out["value_eur"] * tonnes, out["tonnes"], out=np.zeros(len(ids)),
+                                     where=out["tonnes"] > 0)
+        complete = np.zeros(len(ids), dtype=bool)
+        for m in np.unique(month).tolist():
+            at = np.flatnonzero(month == m)
+            complete[at] = self.delivered_t[m][row[at]] >= self.shipment_log[m].tonnes[row[at]] * (1 - 1e-9)
+        # count a shipment once, in the month its last tonne arrives
+        first = np.zeros(len(ids), dtype=bool)
+        first[np.unique(ids, return_index=True)[1]] = True
+        out["completed"] = complete & first
+        out["tonnes"] = tonnes
+        return out
+
+    # ---- the month ---------------------------------------------------------------------
     def record(self) -> None:
-        model, flows, firms = self.model, self.model.market.flows, self.model.firms
+        model = self.model
         shipments = model.market.shipments
+        self.log_offsets.append(model.market.first_shipment_id)
         self.shipment_log.append(shipments)
-        wb6 = model.is_wb6
+        self.delivered_t.append(np.zeros(len(shipments)))
+        self.month_delivered.append(np.full(len(shipments), -1, dtype=np.int64))
+        figures = self.economy_figures(self._arrivals())
+        self.economy_rows.append(figures)
+        self.material_rows.append(self.material_figures())
+
         row: dict = {"step": model.month, "year": model.month // 12 + 1}
+        wb6 = self.wb6
+        for name, values in figures.items():
+            row[name] = float(np.sum(values[wb6]))
+        for name, (num, den) in self.ratios.items():
+            row[name] = float(_ratio(row[num], row[den]))
+        for name in self._dropped():
+            row.pop(name, None)
+        for name in ("exchanges_count", "by_products_registered", "eow_registered", "lab_certificates",
+                     "status_renewals", "lab_batch_declarations", "status_applications_pending",
+                     "participating_firms", "investments_count", "active_exchange_firms_6m", "partner_pairs",
+                     "status_criteria", "recognition_pairs"):
+            row[name] = int(row[name])
+        self._region_figures(row)
+        self.rows.append(row)
 
-        sent = shipments.sent
-        row["exchanges_count"] = int(sent.sum())
-        row["exchange_volume_t"] = total(shipments.tonnes[sent])
-        row["exchange_value_eur"] = total(shipments.value_eur[sent])
-        from_wb6 = sent & (shipments.from_economy != shipments.to_economy) & wb6[shipments.from_economy]
-        for scope in ("wb6", "eu"):
-            picked = from_wb6 & (wb6[shipments.to_economy] if scope == "wb6" else ~wb6[shipments.to_economy])
-            name = "cross_border_wb6" if scope == "wb6" else "export_eu"
+    def economy_figures(self, arrived: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """This month's figures by economy (float64[E] each; economies without data get 0 or NaN)."""
+        model, firms, flows = self.model, self.model.firms, self.model.market.flows
+        n_e, wb6 = model.n_economies, model.is_wb6
+
+        def by(economy, weights=None) -> np.ndarray:
+            return np.bincount(economy, weights=weights, minlength=n_e).astype(float)
+
+        f: dict[str, np.ndarray] = {}
+        seller_e, buyer_e = arrived["from_economy"], arrived["to_economy"]
+        tonnes, value, cls = arrived["tonnes"], arrived["value_eur"], arrived["shipment_class"]
+        # exchanges completed: arrived at the buyer, by the seller's economy
+        f["exchanges_count"] = by(seller_e[arrived["completed"]])
+        f["exchange_volume_t"] = by(seller_e, tonnes)
+        f["exchange_value_eur"] = by(seller_e, value)
+        abroad = seller_e != buyer_e
+        for scope, picked in (("cross_border_wb6", abroad & wb6[buyer_e]), ("export_eu", abroad & ~wb6[buyer_e])):
             for c, status in enumerate(STATUSES):
-                row[f"{name}_{status}_t"] = total(shipments.tonnes[picked & (shipments.shipment_class == c)])
-            row[f"{name}_t"] = sum(row[f"{name}_{status}_t"] for status in STATUSES)
-            row[f"{name}_value_eur"] = total(shipments.value_eur[picked])
+                sel = picked & (cls == c)
+                f[f"{scope}_{status}_t"] = by(seller_e[sel], tonnes[sel])
+                f[f"{scope}_{status}_value_eur"] = by(seller_e[sel], value[sel])
+            f[f"{scope}_t"] = sum(f[f"{scope}_{s}_t"] for s in STATUSES)
+            f[f"{scope}_value_eur"] = sum(f[f"{scope}_{s}_value_eur"] for s in STATUSES)
+        imported = abroad & wb6[seller_e]
+        f["imports_wb6_t"] = by(buyer_e[imported], tonnes[imported])
+        # laboratories' batch declarations accepted by customs: by-product / EoW shipments crossing
+        declared = abroad & (cls != WASTE)
+        f["lab_declared_customs_t"] = by(seller_e[declared], tonnes[declared])
+        f["lab_declared_customs_value_eur"] = by(seller_e[declared], value[declared])
+        sent = model.market.shipments
+        batches = sent.sent & (sent.crossing >= 0) & (sent.shipment_class != WASTE)
+        f["lab_batch_declarations"] = by(sent.from_economy[batches])
 
-        in_wb6 = wb6[firms.economy]
-        row["generated_t"] = float(flows.generated[in_wb6].sum())
-        row["landfilled_t"] = float(flows.landfilled[in_wb6].sum())
-        row["dumped_t"] = float(flows.dumped[in_wb6].sum())
-        secondary_used = flows.received[in_wb6].sum(axis=0)
-        row["secondary_used_t"] = float(secondary_used.sum())
-        row["reprocessed_t"] = float(model.market.reprocessed[in_wb6].sum())
-        row["co2_abated_t"] = float((flows.received.sum(axis=0) * model.co2_avoided).sum())
-        capacity = firms.capacity[in_wb6].sum()
-        row["recycled_input_share"] = float(secondary_used.sum() / capacity) if capacity > 0 else 0.0
-        generated = row["generated_t"]
-        circular = secondary_used.sum() + row["export_eu_t"]
-        row["circular_material_use_rate"] = float(circular / (generated + row["reprocessed_t"])) if generated > 0 else 0.0
+        # CO2: avoided where the secondary material replaces its virgin substitute, less transport
+        f["co2_abated_t"] = by(seller_e, tonnes * model.co2_avoided[arrived["material"]])
+        market = model.market
+        moved = sent.sent
+        co2_per_t = market.transport_co2_t_per_t[market.origin_row[firms.node[sent.seller[moved]]],
+                                                 firms.node[sent.buyer[moved]]]
+        f["co2_transport_t"] = by(sent.from_economy[moved], sent.tonnes[moved] * co2_per_t)
+        f["co2_abated_net_t"] = f["co2_abated_t"] - f["co2_transport_t"]
 
-        crm_t, crm_value = 0.0, 0.0
-        for metal, yield_t_t in model.remining_yield.items():
-            recovered = float((model.market.reprocessed.sum(axis=1) * yield_t_t).sum())
-            row[f"recovered_{metal}_t"] = recovered
+        e = firms.economy
+        f["generated_t"] = by(e, flows.generated.sum(axis=1))
+        f["landfilled_t"] = by(e, flows.landfilled.sum(axis=1))
+        f["dumped_t"] = by(e, flows.dumped.sum(axis=1))
+        f["secondary_used_t"] = by(e, flows.received.sum(axis=1))
+        reprocessed = market.reprocessed.sum(axis=1)
+        f["reprocessed_t"] = by(e, reprocessed)
+        f["stock_t"] = by(e, firms.stock.sum(axis=1))
+
+        # Eurostat circular material use rate U / (DMC + U): U = recovered in the economy's
+        # plants - imported for recovery + exported for recovery = what its firms' streams
+        # delivered to any buyer (R2-R11 only) + legacy deposits reprocessed
+        circular = self.circular[arrived["material"]]
+        f["circular_use_t"] = by(seller_e[circular], tonnes[circular]) + f["reprocessed_t"]
+        # the sourced DMC is the first month's; secondary materials used beyond that month's
+        # replace their virgin substitutes one for one
+        substitution = f["secondary_used_t"]
+        if self.substitution_open is None:
+            self.substitution_open = substitution.copy()
+        dmc_t = self.dmc_t_month - (substitution - self.substitution_open)
+        f["dmc_t"] = dmc_t
+        f["material_use_t"] = dmc_t + f["circular_use_t"]
+        f["cmur_eurostat"] = _ratio(f["circular_use_t"], f["material_use_t"])
+        f["gdp_pps_eur"] = self.gdp_pps_eur_month
+        f["dmc_kg"] = dmc_t * 1000.0
+        f["resource_productivity_pps_kg"] = _ratio(self.gdp_pps_eur_month, f["dmc_kg"])
+        # the model's own shares over the streams it represents
+        f["arisings_t"] = f["generated_t"] + f["reprocessed_t"]
+        f["recovered_arisings_t"] = f["circular_use_t"]
+        f["recovery_share_of_arisings"] = _ratio(f["recovered_arisings_t"], f["arisings_t"])
+        metal_value = by(e, reprocessed * model.remining_revenue_eur_t)
+        f["remining_revenue_eur"] = metal_value
+        f["exchange_and_metal_value_eur"] = f["exchange_value_eur"] + metal_value
+        f["exchange_value_per_t_arising_eur_t"] = _ratio(f["exchange_and_metal_value_eur"], f["arisings_t"])
+        f["intake_capacity_t"] = by(e, firms.capacity.sum(axis=1))
+        f["secondary_share_of_intake_capacity"] = _ratio(f["secondary_used_t"], f["intake_capacity_t"])
+        crm = np.zeros(n_e)
+        for metal, yield_t_t in sorted(model.remining_yield.items()):
+            f[f"recovered_{metal}_t"] = by(e, reprocessed * yield_t_t)
             if metal in model.crm_metals:
-                crm_t += recovered
-        row["secondary_crm_recovered_t"] = crm_t
-        crm_value = float((model.market.reprocessed.sum(axis=1) * model.remining_revenue_eur_t).sum())
-        row["remining_revenue_eur"] = crm_value
-        row["resource_productivity_eur_t"] = (
-            (row["exchange_value_eur"] + crm_value) / (generated + row["reprocessed_t"]) if generated > 0 else 0.0
-        )
+                crm += f[f"recovered_{metal}_t"]
+        f["secondary_crm_recovered_t"] = crm
 
-        row["by_products_registered"] = int((firms.status == 1).sum())
-        row["eow_registered"] = int((firms.status == 2).sum())
-        row["lab_certificates"] = int(sum(r.certificates_this_month for r in model.regulators))
-        row["status_applications_pending"] = int(sum(len(r.queue) for r in model.regulators))
+        # registrations and laboratories
+        f["by_products_registered"] = by(e, (firms.status == 1).sum(axis=1))
+        f["eow_registered"] = by(e, (firms.status == 2).sum(axis=1))
+        regulators = model.regulators
+        at = np.array([r.economy for r in regulators], dtype=np.int64)
+        f["lab_certificates"] = by(at, [r.certificates_this_month for r in regulators])
+        f["status_renewals"] = by(at, [r.renewals_this_month for r in regulators])
+        f["status_applications_pending"] = by(at, [len(r.queue) for r in regulators])
+
+        for material in sorted({model.material_ids[p.material] for p in model.pros}):
+            pros = [p for p in model.pros if model.material_ids[p.material] == material]
+            pro_e = np.array([p.economy for p in pros], dtype=np.int64)
+            weights = np.array([p.put_on_market_t for p in pros])
+            collected = by(pro_e, weights * np.array([p.collection_rate for p in pros]))
+            f[f"collected_{material}_t"] = collected
+            f[f"put_on_market_{material}_t"] = by(pro_e, weights)
+            self.ratios[f"collection_rate_{material}"] = (f"collected_{material}_t", f"put_on_market_{material}_t")
+            f[f"collection_rate_{material}"] = _ratio(collected, f[f"put_on_market_{material}_t"])
+        f["epr_fees_eur"] = by(np.array([p.economy for p in model.pros], dtype=np.int64),
+                               [p.fees_collected_eur for p in model.pros])
+
+        # investments (cumulative), by the investing firm's economy
+        inv = model.investments
+        inv_e = np.array([e[self.firm_row[i["firm"]]] for i in inv], dtype=np.int64)
+        f["investments_count"] = by(inv_e)
+        for name in ("capex_eur", "public_eur", "private_cofinance_eur", "grant_equivalent_eur"):
+            f[{"capex_eur": "investment_capex_eur", "public_eur": "public_funds_eur",
+               "grant_equivalent_eur": "public_grant_equivalent_eur"}.get(name, name)] = by(
+                inv_e, [i[name] for i in inv])
+        f["leverage_private_per_public_ge"] = _ratio(f["private_cofinance_eur"], f["public_grant_equivalent_eur"])
+        f["participating_firms"] = by(e, firms.participating)
+
+        # process and governance records
+        traded = sent.sent
+        self.last_exchange[sent.seller[traded]] = model.month
+        self.last_exchange[sent.buyer[traded]] = model.month
+        active = firms.participating & (model.month - self.last_exchange < ACTIVE_MONTHS)
+        f["active_exchange_firms_6m"] = by(e, active)
+        pairs = np.unique(sent.seller[traded].astype(np.int64) * firms.n_firms + sent.buyer[traded])
+        f["partner_pairs"] = by(e[pairs // firms.n_firms])
+        f["status_criteria"] = by(at, [int(r.by_product_possible.sum() + r.eow_possible.sum()) for r in regulators])
+        recognised = model.mutual_recognition & ~np.eye(n_e, dtype=bool)[None, :, :]
+        f["recognition_pairs"] = recognised.sum(axis=(0, 2)).astype(float)
+        return f
+
+    def _region_figures(self, row: dict) -> None:
+        """Figures kept for the WB6 as a whole only: customs posts stand between two economies."""
+        model = self.model
         row["customs_delay_days"] = model.market.shipment_delay_days()
         row["customs_backlog_t"] = float(sum(p.backlog_t for p in model.customs))
         row["customs_waste_filings"] = int(sum(p.filings[0] for p in model.customs))
         row["customs_filings"] = int(sum(p.filings.sum() for p in model.customs))
         row["customs_refusals"] = int(sum(p.refusals for p in model.customs))
+        row["policy_pilots_active"] = len(model.active_policies)
+        row["circular_input_criteria"] = int((model.recycled_content_premium > 0).sum())
 
-        for material in sorted({model.material_ids[p.material] for p in model.pros}):
-            pros = [p for p in model.pros if model.material_ids[p.material] == material]
-            weights = np.array([p.put_on_market_t for p in pros])
-            rates = np.array([p.collection_rate for p in pros])
-            row[f"collection_rate_{material}"] = float((weights * rates).sum() / weights.sum()) if weights.sum() > 0 else 0.0
-        row["epr_fees_eur"] = float(sum(p.fees_collected_eur for p in model.pros))
+    def material_figures(self) -> dict[str, np.ndarray]:
+        """This month's ledger summed by economy and material, float64[E, M] each."""
+        model, flows = self.model, self.model.market.flows
+        shape = (model.n_economies, model.n_materials)
+        return {f"{name}_t": np.bincount(self.economy_material, weights=getattr(flows, name).ravel(),
+                                         minlength=shape[0] * shape[1]).reshape(shape)
+                for name in ("stock_open", "generated", "received", "used", "shipped", "landfilled", "dumped", "stock_close")}
 
-        inv = model.investments
-        row["investments_count"] = len(inv)
-        row["investment_capex_eur"] = float(sum(i["capex_eur"] for i in inv))
-        row["public_funds_eur"] = float(sum(i["public_eur"] for i in inv))
-        row["private_mobilised_eur"] = float(sum(i["private_eur"] for i in inv))
-        row["leverage_ratio"] = row["private_mobilised_eur"] / row["public_funds_eur"] if row["public_funds_eur"] > 0 else 0.0
-        row["participating_firms"] = int(firms.participating.sum())
-        row["stock_t"] = float(firms.stock[in_wb6].sum())
-        self.rows.append(row)
+    def _dropped(self) -> set[str]:
+        """Parts of ratios left out of the results."""
+        return {n for parts in self.ratios.values() for n in parts if n not in KEPT_PARTS}
 
+    # ---- frames ------------------------------------------------------------------------
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows)
+
+    def economy_frame(self) -> pd.DataFrame:
+        """month x WB6 economy x KPI, long: ``step, year, economy, kpi, value``."""
+        model, wb6 = self.model, self.wb6
+        drop = self._dropped()
+        names = [n for n in (self.economy_rows[0] if self.economy_rows else {}) if n not in drop]
+        steps = np.arange(len(self.economy_rows))
+        values = np.array([[row[n][wb6] for n in names] for row in self.economy_rows]).reshape(-1)
+        k, e = len(names), len(wb6)
+        return pd.DataFrame({
+            "step": np.repeat(steps, k * e),
+            "year": np.repeat(steps // 12 + 1, k * e),
+            "economy": np.tile(np.repeat(np.array(model.economy_codes)[wb6], 1), len(steps) * k),
+            "kpi": np.tile(np.repeat(np.array(names, dtype=object), e), len(steps)),
+            "value": values,
+        }) if names else pd.DataFrame(columns=["step", "year", "economy", "kpi", "value"])
+
+    def material_frame(self) -> pd.DataFrame:
+        """month x economy x material, one column per ledger flow (t); rows with no tonnes left out."""
+        model = self.model
+        n_e, n_m = model.n_economies, model.n_materials
+        steps = len(self.material_rows)
+        frame = pd.DataFrame({
+            "step": np.repeat(np.arange(steps), n_e * n_m),
+            "year": np.repeat(np.arange(steps) // 12 + 1, n_e * n_m),
+            "economy": np.tile(np.repeat(np.array(model.economy_codes, dtype=object), n_m), steps),
+            "material": np.tile(np.array(model.material_ids, dtype=object), n_e * steps),
+        })
+        flows = list(self.material_rows[0]) if steps else []
+        for name in flows:
+            frame[name] = np.concatenate([row[name].reshape(-1) for row in self.material_rows])
+        if flows:
+            frame = frame[frame[flows].to_numpy().any(axis=1)].reset_index(drop=True)
+        return frame
 
     def shipments_frame(self) -> pd.DataFrame:
         model = self.model
         log = Shipments.concat(self.shipment_log)
         frame = pd.DataFrame({name: getattr(log, name).astype(np.float64 if getattr(log, name).dtype.kind == "f"
                                                                else np.int64) for name in SHIPMENT_COLUMNS[:-1]})
-        frame["outcome"] = np.array(OUTCOMES, dtype=object)[log.outcome]
+        frame.insert(1, "year", frame["step"] // 12 + 1)
+        delivered = np.concatenate(self.delivered_t) if self.delivered_t else np.zeros(0)
+        refused = log.outcome == OUTCOMES.index("refused")
+        done = ~refused & (delivered >= log.tonnes * (1 - 1e-9))
+        final = np.where(refused, 2, np.where(done, 0, 1))
+        frame["outcome"] = np.array(FINAL_OUTCOMES, dtype=object)[final]
+        month = np.concatenate(self.month_delivered) if self.month_delivered else np.zeros(0, np.int64)
+        frame["month_delivered"] = pd.array(np.where(done, month, 0), dtype="Int64")
+        frame.loc[~done, "month_delivered"] = pd.NA
         if not len(frame):
             frame = frame.astype(object)
-        ids = model.region.firms["firm_id"].to_numpy()
+        firms = model.region.firms
+        ids, sectors = firms["firm_id"].to_numpy(), firms["sector"].to_numpy()
         crossings = np.append(model.region.borders["crossing_id"].to_numpy(), "")
-        frame["material"] = pd.Categorical.from_codes(frame["material"].astype(int), model.material_ids) if len(frame) else frame["material"]
-        frame["seller"] = ids[frame["seller"].astype(int)]
-        frame["buyer"] = ids[frame["buyer"].astype(int)]
+        seller, buyer = frame["seller"].astype(int), frame["buyer"].astype(int)
+        frame["material"] = np.array(model.material_ids, dtype=object)[frame["material"].astype(int)]
+        frame["seller"], frame["buyer"] = ids[seller], ids[buyer]
+        frame.insert(frame.columns.get_loc("buyer") + 1, "seller_sector", sectors[seller])
+        frame.insert(frame.columns.get_loc("seller_sector") + 1, "buyer_sector", sectors[buyer])
         codes = np.array(model.economy_codes)
         frame["from_economy"] = codes[frame["from_economy"].astype(int)]
         frame["to_economy"] = codes[frame["to_economy"].astype(int)]
         frame["crossing"] = crossings[frame["crossing"].astype(int)]
         frame["shipment_class"] = np.array(STATUSES)[frame["shipment_class"].astype(int)]
-        frame["material"] = frame["material"].astype(str)
         return frame

@@ -82,7 +82,18 @@ class Market:
         self.cost = self.first_crossing = self.n_crossings = self._route_cost = None
         self._cost_key = self._surcharge = None
         self.shipments = Shipments.concat([])
+        #: shipments dispatched in earlier months: this month's ids start here (ids are unique over the run)
+        self.first_shipment_id = 0
+        #: this month's arrivals at buyers' gates: (shipment id, tonnes), domestic ones and those customs cleared
+        self.arrivals: list[tuple[np.ndarray, np.ndarray]] = []
         self.flows: MonthFlows | None = None
+        # t CO2 per t carried from each origin to each node: the least-emitting route, close to the
+        # cheapest one (both grow with km, rail dearer per km on both counts)
+        params = model.params
+        co2_t_tkm = np.array([params["transport_co2_kg_tkm_road"], params["transport_co2_kg_tkm_rail"]]) / 1000.0
+        self.transport_co2_t_per_t = model.network.delivered_costs(
+            self.origin_nodes, co2_t_tkm[0], co2_t_tkm[1], np.zeros((1, len(model.customs))), np.zeros(1),
+        )[0][0] if len(self.origin_nodes) else np.zeros((0, model.network.n_nodes))
 
     # ---- routing -------------------------------------------------------------------
     def refresh_costs(self) -> None:
@@ -112,8 +123,11 @@ class Market:
         firms = self.model.firms
         self.flows = MonthFlows.start(firms.stock)
         self.flows.generated[:] = firms.generation
+        self.first_shipment_id += len(self.shipments)
         self.shipments = Shipments.concat([])
+        self.arrivals = []
         self.sold = np.zeros_like(firms.stock)
+        self.supply = np.zeros_like(firms.stock)
 
     def clear(self) -> None:
         """Match offers and bids material by material; dispatch the shipments."""
@@ -124,6 +138,7 @@ class Market:
         stock_offer = np.minimum(firms.stock, firms.reclaim_t_month) * part[:, None]
         self.gen_offer = gen_offer
         supply_all = gen_offer + stock_offer
+        self.supply = supply_all
         bid_all = firms.capacity * part[:, None]
         outside = model.disposal_cost_eur_t()
         shipped: list[Shipments] = []
@@ -142,7 +157,7 @@ class Market:
                 model.shipment_class_matrix(m), self.cost,
             )
             shipped.append(self.dispatch(m, sellers[s_idx], buyers[b_idx], tonnes, cls, unit_cost,
-                                         first_id=sum(len(part) for part in shipped)))
+                                         first_id=self.first_shipment_id + sum(len(part) for part in shipped)))
         self.shipments = Shipments.concat(shipped)
 
     def dispatch(self, material: int, seller: np.ndarray, buyer: np.ndarray, tonnes: np.ndarray,
@@ -158,12 +173,13 @@ class Market:
         outcome = np.full(len(tonnes), DELIVERED)
         home = crossing < 0
         np.add.at(flows.received[:, material], buyer[home], tonnes[home])
+        self.arrivals.append((first_id + np.flatnonzero(home), tonnes[home]))
         for k in np.flatnonzero(~home).tolist():
             post = model.customs[crossing[k]]
             c = int(shipment_class[k])
             n_cross = int(self.n_crossings[c, origin[k], dest[k]])
-            delay[k] = n_cross * (post.delay_days[c] + post.inspection_rate * post.inspection_days)
-            delay[k] += post.waiting_days()
+            # later posts on the route are taken to be as busy as the first
+            delay[k] = n_cross * post.crossing_days(c)
             filed = post.file(first_id + k, int(buyer[k]), material, float(tonnes[k]), c)
             outcome[k] = FILED if filed else REFUSED
         sent = outcome != REFUSED
@@ -176,8 +192,9 @@ class Market:
         )
 
     def deliver(self, shipment: int, buyer: int, material: int, tonnes: float) -> None:
-        """Tonnes reach the buyer's gate (directly, or when customs clears them)."""
+        """Tonnes of a shipment lodged with customs reach the buyer's gate as customs clears them."""
         self.flows.received[buyer, material] += tonnes
+        self.arrivals.append((np.array([shipment]), np.array([tonnes])))
 
     def settle(self) -> None:
         """Buyers use what arrived; re-mining plants reprocess stock; leftovers are disposed of."""
@@ -186,12 +203,8 @@ class Market:
         from_generation = np.minimum(self.sold, self.gen_offer)
         from_stock = self.sold - from_generation
         leftover = firms.generation - from_generation
-        fee, fine = model.disposal_prices()
-        shape = leftover.shape
-        landfilled, dumped = split_disposal(
-            leftover, np.broadcast_to(fee[:, None], shape).copy(), np.broadcast_to(fine[:, None], shape).copy(),
-            firms.dump_propensity,
-        )
+        # the configured firm class decides (``agents.firm``), for all firms at once
+        landfilled, dumped = split_disposal(leftover, model.actor_classes["firm"].disposal_choice(model)[0])
         flows.landfilled[:] = landfilled
         flows.dumped[:] = dumped
         stock = firms.stock - from_stock
@@ -203,7 +216,10 @@ class Market:
         flows.stock_close[:] = firms.stock
         with np.errstate(divide="ignore", invalid="ignore"):
             month_use = np.where(firms.capacity > 0, flows.received / firms.capacity, 0.0)
+            month_sold = np.where(self.supply > 0, self.sold / self.supply, 0.0)
         firms.utilisation[:] = 0.85 * firms.utilisation + 0.15 * month_use
+        # smoothed like utilisation: a share held over months shows a buyer who keeps taking the stream
+        firms.sold_share[:] = 0.85 * firms.sold_share + 0.15 * month_sold
 
     def shipment_delay_days(self) -> float:
         """Tonne-weighted border delay of this month's cross-border shipments, days."""

@@ -8,6 +8,7 @@ import mesa
 import numpy as np
 
 from sim.agents.kinds import KINDS, resolve_actor_classes
+from sim.agents.regulator import PRODUCTION_SECTORS
 from sim.config import MAX_MONTHS, SimConfig, as_config, import_extensions
 from sim.errors import ConfigError
 from sim.investment import InvestmentPipeline, Project
@@ -97,6 +98,10 @@ class WB6Model(mesa.Model):
                         float(row.collection_rate))
             for row in self.region.epr.itertuples()
         ]
+        #: bool[F]: firms whose residues arise in a production process (may be by-products)
+        self.production_residue = self.region.firms["sector"].isin(PRODUCTION_SECTORS).to_numpy()
+        self.status_validity_months = int(self.params["status_validity_months"])
+        self.status_refiling_months = int(self.params["status_refiling_months"])
         for i, row in enumerate(self.region.firms.itertuples()):
             self.firm_class(self, i, row.firm_id, row.sector)
         self.firm_agents = self.agents_by_type[self.firm_class]
@@ -177,13 +182,8 @@ class WB6Model(mesa.Model):
 
     def disposal_cost_eur_t(self) -> np.ndarray:
         """What disposing of one tonne costs each firm, given the share it would dump
-        (the rule of ``split_disposal``): the outside option a sale must beat."""
-        fee, fine = self.disposal_prices()
-        total = fee + fine
-        dump_share = self.firms.dump_propensity * np.clip(
-            np.divide(fee - fine, total, out=np.zeros_like(total), where=total > 0), 0.0, 1.0
-        )
-        return fee * (1.0 - dump_share) + fine * dump_share
+        (``Firm.disposal_choice``): the outside option a sale must beat."""
+        return self.actor_classes["firm"].disposal_choice(self)[1]
 
     def willingness_to_pay(self, buyers: np.ndarray, material: int) -> np.ndarray:
         """EUR/t a buyer pays at its gate: the secondary material's value, plus any premium

@@ -63,6 +63,9 @@ for _name in (
     "recycling_line_capex_eur_per_t_yr", "recycling_line_margin_eur_t", "informal_collection_rate",
     "stock_reclaim_share_per_year", "search_cost_eur_t", "inspection_days",
     "permitting_recycling_months", "permitting_extraction_months",
+    "by_product_certain_use_share", "status_validity_months", "status_refiling_months",
+    "transport_co2_kg_tkm_road", "transport_co2_kg_tkm_rail", "dumping_choice_scale_eur_t",
+    "waste_inspection_rate", "border_clearance_days", "border_background_utilisation",
 ):
     declare(_name)
 declare("border_delay_days", KEYED, STATUSES)

@@ -32,6 +32,8 @@ from sim.model import WB6Model
 
 PACKAGES = ("mesa", "numpy", "numba", "pandas", "pyarrow", "networkx", "hydra-core", "omegaconf", "scipy")
 COMPLETE_MARKER = "manifest.json"
+INVESTMENT_COLUMNS = ("step", "firm", "kind", "capex_eur", "public_eur", "grant_eur", "private_eur", "crm_output",
+                      "private_cofinance_eur", "grant_equivalent_eur")
 #: set when the process is asked to terminate (SIGTERM, see sim.__main__): a run then stops at
 #: the end of its month and removes its unfinished folder. Raising from the signal handler
 #: instead could land inside a Numba kernel and surface as an unrelated SystemError.
@@ -162,9 +164,9 @@ def _publish(staging: Path, target: Path) -> None:
 
 
 def run_to_folder(config, folder: str | Path | None = None, overrides: Sequence[str] = ()) -> Path:
-    """Simulate ``config`` and write kpis.parquet, flows.parquet, investments.parquet,
-    public_funds.parquet, config.yaml and manifest.json into ``folder`` (default
-    ``<output.root>/<run_name>``).
+    """Simulate ``config`` and write kpis.parquet, kpis_by_economy.parquet, material_flows.parquet,
+    flows.parquet, investments.parquet, public_funds.parquet, config.yaml and manifest.json into
+    ``folder`` (default ``<output.root>/<run_name>``).
     ``overrides``, the run's settings within a sweep, are recorded in the manifest.
 
     On any error (bad input, a broken invariant, an interrupt) nothing is left behind; a run
@@ -184,11 +186,11 @@ def run_to_folder(config, folder: str | Path | None = None, overrides: Sequence[
         elapsed = time.perf_counter() - started
 
         model.kpis.frame().to_parquet(staging / "kpis.parquet", index=False)
+        model.kpis.economy_frame().to_parquet(staging / "kpis_by_economy.parquet", index=False)
+        model.kpis.material_frame().to_parquet(staging / "material_flows.parquet", index=False)
         if cfg.output.write_flows:
             model.kpis.shipments_frame().to_parquet(staging / "flows.parquet", index=False)
-        pd.DataFrame(model.investments, columns=[
-            "step", "firm", "kind", "capex_eur", "public_eur", "grant_eur", "private_eur", "crm_output",
-        ]).to_parquet(staging / "investments.parquet", index=False)
+        pd.DataFrame(model.investments, columns=INVESTMENT_COLUMNS).to_parquet(staging / "investments.parquet", index=False)
         model.pipeline.public_funds_frame().to_parquet(staging / "public_funds.parquet", index=False)
         (staging / "config.yaml").write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)), encoding="utf-8")
         written = sorted(p.name for p in staging.iterdir())

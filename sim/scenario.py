@@ -242,6 +242,7 @@ def _read_parameters(folder: Path) -> dict:
              for name, entry in raw.items()}
     packaged = {} if folder.resolve() == DEFAULT_SCENARIO.resolve() else packaged_parameters()
     parameters = with_defaults({**packaged, **given})
+    _apply_calibration(folder, parameters)
     return check_parameters(parameters, str(path), locate=lambda name: f"{path}:{lines.get(name, 1)}: {name}")
 
 
@@ -253,6 +254,26 @@ def packaged_parameters() -> dict:
 def with_defaults(parameters: dict) -> dict:
     """``parameters`` with every parameter declared with a default in code that they leave out."""
     return {**declared_defaults(), **parameters}
+
+
+def _apply_calibration(folder: Path, parameters: dict) -> None:
+    """Fitted behavioural parameters (``calibration.yaml``, written by ``python -m sim.calibrate``:
+    the median of its accepted ensemble) replace the values of ``parameters.yaml``."""
+    path = folder / "calibration.yaml"
+    if not path.exists():
+        return
+    try:
+        point = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("point", {})
+    except (yaml.YAMLError, UnicodeDecodeError, OSError, AttributeError) as exc:
+        raise ScenarioError(str(path), f"cannot be read as a calibration (YAML with a 'point' mapping): {exc}") from exc
+    for name, value in point.items():
+        base, _, key = name.partition(".")
+        if base not in parameters or (key and not isinstance(parameters[base], dict)):
+            raise ScenarioError(f"{path}: point.{name}", "unknown parameter", choices=parameters, value=base)
+        if key:
+            parameters[base] = {**parameters[base], key: value}
+        else:
+            parameters[name] = value
 
 
 def check_parameters(parameters: dict, where: str, locate=None, error=ScenarioError) -> dict:

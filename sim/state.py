@@ -31,7 +31,9 @@ class FirmArrays:
     reclaim_t_month: np.ndarray  # float64[F, M] t/month it can dig out of its stock
     remining_t_month: np.ndarray  # float64[F, M] t/month reprocessed by a re-mining plant
     utilisation: np.ndarray      # float64[F, M] smoothed use / capacity
+    sold_share: np.ndarray       # float64[F, M] smoothed share of what it offers that it sells
     status: np.ndarray           # int64[F, M] 0 waste, 1 by-product, 2 end-of-waste
+    status_month: np.ndarray     # int64[F, M] month the status was last granted or renewed (-1: never)
     applied: np.ndarray          # bool[F, M] status application filed
     participating: np.ndarray    # bool[F]
     awareness: np.ndarray        # float64[F] in [0, 1]
@@ -110,7 +112,8 @@ def build_firm_arrays(model, firm_class) -> FirmArrays:
     state = FirmArrays(
         economy=economy, node=node, sector=sector, installation=installation, size_t_yr=size, offers=offers,
         offer_share=np.ones((n, m)), reclaim_t_month=reclaim, remining_t_month=np.zeros((n, m)),
-        utilisation=np.zeros((n, m)), status=np.zeros((n, m), dtype=np.int64), applied=np.zeros((n, m), dtype=bool),
+        utilisation=np.zeros((n, m)), sold_share=np.zeros((n, m)), status=np.zeros((n, m), dtype=np.int64),
+        status_month=np.full((n, m), -1, dtype=np.int64), applied=np.zeros((n, m), dtype=bool),
         participating=np.zeros(n, dtype=bool), awareness=np.zeros(n), trust_threshold=np.zeros(n),
         dump_propensity=np.zeros(n), **arrays,
     )

@@ -83,15 +83,20 @@ def ledger_residuals(stock_open, generated, received, used, shipped, landfilled,
     ]
 
 
-def split_disposal(leftover, landfill_fee, expected_fine, dump_propensity):
-    landfilled, dumped = [], []
-    for i, row in enumerate(leftover):
-        lf, dp = [], []
-        for j, tonnes in enumerate(row):
-            fee, fine = landfill_fee[i][j], expected_fine[i][j]
-            share = dump_propensity[i] * (fee - fine) / (fee + fine) if fee + fine > 0 and fee > fine else 0.0
-            dp.append(tonnes * share)
-            lf.append(tonnes - tonnes * share)
-        landfilled.append(lf)
-        dumped.append(dp)
+def dump_shares(landfill_fee, expected_fine, detection, dump_propensity, choice_scale):
+    shares = []
+    for fee, fine, caught, propensity in zip(landfill_fee, expected_fine, detection, dump_propensity):
+        if caught >= 1.0:
+            shares.append(0.0)
+            continue
+        # logit of dumping against the landfill: P = 1 / (1 + exp(-(saving) / scale))
+        saving = fee - fine
+        shares.append(propensity * math.exp(saving / choice_scale) / (1.0 + math.exp(saving / choice_scale))
+                      if saving < 0 else propensity / (1.0 + math.exp(-saving / choice_scale)))
+    return shares
+
+
+def split_disposal(leftover, share):
+    landfilled = [[tonnes - tonnes * share[i] for tonnes in row] for i, row in enumerate(leftover)]
+    dumped = [[tonnes * share[i] for tonnes in row] for i, row in enumerate(leftover)]
     return landfilled, dumped

@@ -22,7 +22,7 @@ import pytest
 from sim.results import COMPLETE_MARKER, run_to_folder, verify_results
 
 ROOT = Path(__file__).resolve().parents[1]
-TABLES = ("kpis.parquet", "flows.parquet", "investments.parquet")
+TABLES = ("kpis.parquet", "kpis_by_economy.parquet", "material_flows.parquet", "flows.parquet", "investments.parquet")
 #: two pilots that draw on the random streams (awareness, refusals), and a first investment round
 CONFIG = {"months": 14, "policies": {"symbiosis_platform": {"start_month": 1}, "de_risking": {"start_month": 1}}}
 CLI_CONFIG = ["months=14", "policies=[symbiosis_platform,de_risking]", "policies.symbiosis_platform.start_month=1",

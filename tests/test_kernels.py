@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.kernels import all_pairs_shortest, clear_market, ledger_residuals, split_disposal
+from sim.kernels import all_pairs_shortest, clear_market, dump_shares, ledger_residuals, split_disposal
 from sim.kernels import market as market_kernel
 from sim.kernels import routing as routing_kernel
 from tests import reference
@@ -158,10 +158,24 @@ def test_ledger_and_disposal_match_reference(f, m, seed):
     rng = np.random.default_rng(seed)
     arrays = [rng.uniform(0, 100, (f, m)) for _ in range(8)]
     np.testing.assert_allclose(ledger_residuals(*arrays), reference.ledger_residuals(*arrays))
-    leftover, fee, fine = rng.uniform(0, 50, (f, m)), rng.uniform(0, 30, (f, m)), rng.uniform(0, 30, (f, m))
-    propensity = rng.uniform(0, 1, f)
-    landfilled, dumped = split_disposal(leftover, fee, fine, propensity)
-    ref_l, ref_d = reference.split_disposal(leftover, fee, fine, propensity)
+    leftover, fee, fine = rng.uniform(0, 50, (f, m)), rng.uniform(0, 30, f), rng.uniform(0, 30, f)
+    detection, propensity = rng.choice([0.0, 0.05, 0.5, 1.0], f), rng.uniform(0, 1, f)
+    scale = float(rng.uniform(0.5, 20.0))
+    share = dump_shares(fee, fine, detection, propensity, scale)
+    np.testing.assert_allclose(share, reference.dump_shares(fee, fine, detection, propensity, scale), atol=1e-15)
+    landfilled, dumped = split_disposal(leftover, share)
+    ref_l, ref_d = reference.split_disposal(leftover, share)
     np.testing.assert_allclose(landfilled, ref_l)
     np.testing.assert_allclose(dumped, ref_d)
     np.testing.assert_allclose(landfilled + dumped, leftover)
+
+
+def test_dumping_falls_smoothly_with_enforcement_and_stops_only_when_detection_is_certain():
+    """Raising the expected fine past the landfill fee lowers dumping step by step, never to zero
+    (the old rule set it to zero the moment the expected fine reached the fee)."""
+    fee = np.full(6, 30.0)
+    fine = np.array([0.0, 20.0, 29.0, 31.0, 40.0, 200.0])
+    share = dump_shares(fee, fine, np.full(6, 0.2), np.full(6, 0.5), 5.0)
+    assert np.all(np.diff(share) < 0) and np.all(share > 0) and share[0] < 0.5
+    assert 0 < share[3] < share[2]  # just past the fee: still some dumping
+    assert dump_shares(fee, fine, np.ones(6), np.full(6, 0.5), 5.0).max() == 0.0

@@ -28,8 +28,11 @@ def decide_one_by_one(model, order):
             if firms.awareness[i] >= firms.trust_threshold[i]:
                 firms.participating[i] = True
             continue
-        grantable = model.regulators[firms.economy[i]].grantable_status
-        for m in np.flatnonzero(firms.offers[i] & ~firms.applied[i] & (firms.status[i] == WASTE) & (grantable != WASTE)):
+        grantable = model.regulators[firms.economy[i]].can_grant
+        age = model.month - firms.status_month[i]
+        due = np.where(firms.status[i] == WASTE, (firms.status_month[i] < 0) | (age >= model.status_refiling_months),
+                       age >= model.status_validity_months)
+        for m in np.flatnonzero(firms.offers[i] & ~firms.applied[i] & due & grantable):
             firms.applied[i, m] = True
             filed.append((int(i), int(m)))
     return filed

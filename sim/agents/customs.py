@@ -1,5 +1,11 @@
 """Customs post at a border crossing: files shipments by class, refuses some waste
-shipments (prior notification and consent), and clears freight up to its capacity."""
+shipments (prior notification and consent), inspects a share of each class and clears freight
+through a queue it shares with the crossing's other traffic, up to its capacity.
+
+Clearance time and the share of the capacity other freight takes are read from the monitoring of
+freight waiting times at WB6 crossings (sim/data/parameters.yaml border_clearance_days,
+border_background_utilisation), so a post's wait grows with the load the model puts on it and
+a backlog forms where shipments exceed what it can clear in a month."""
 
 from __future__ import annotations
 
@@ -11,6 +17,10 @@ import numpy as np
 from sim.agents.kinds import actor_kind
 from sim.world import DAYS_PER_MONTH, STATUSES, WASTE
 
+#: utilisation above which the steady-state queue formula is not used (the overflow waits in
+#: the backlog instead, cleared month by month)
+MAX_UTILISATION = 0.99
+
 
 @actor_kind("customs")
 class Customs(mesa.Agent):
@@ -20,28 +30,54 @@ class Customs(mesa.Agent):
         self.crossing_id = row.crossing_id
         self.economies = (row.economy_a, row.economy_b)
         self.capacity_t_month = float(row.capacity_t_month)
-        self.inspection_rate = float(row.inspection_rate)
         params = model.params
-        #: per shipment class: days at the border and EUR/t in fees and paperwork
+        #: per shipment class: documentary days (notification and consent for waste) and EUR/t
+        #: in fees and paperwork
         self.delay_days = np.array([params["border_delay_days"][s] for s in STATUSES], dtype=float)
         self.fee_eur_t = np.array([params["border_fee_eur_t"][s] for s in STATUSES], dtype=float)
         self.fee_eur_t[WASTE] += params["waste_notification_cost_eur_t"]
+        #: share of consignments physically inspected, per class: waste is checked against its
+        #: notification, goods at the post's risk-based rate
+        self.inspection_rate = np.full(len(STATUSES), float(row.inspection_rate))
+        self.inspection_rate[WASTE] = max(self.inspection_rate[WASTE], float(params["waste_inspection_rate"]))
         self.refusal_probability = float(params["waste_refusal_probability"])
         self.inspection_days = float(params["inspection_days"])
+        self.clearance_days = float(params["border_clearance_days"])
+        #: share of the post's capacity the crossing's other freight uses (not modelled as shipments)
+        self.background_utilisation = float(params["border_background_utilisation"])
         self.queue: deque[list] = deque()  # [shipment id, buyer, material, tonnes left]
         self.backlog_t = 0.0
         self.cleared_t = 0.0
         self.filings = np.zeros(len(STATUSES), dtype=np.int64)
         self.refusals = 0
 
+    @property
+    def free_capacity_t_month(self) -> float:
+        """Tonnes a month the post can clear of the modelled shipments, besides its other traffic."""
+        return self.capacity_t_month * (1.0 - self.background_utilisation)
+
     def waiting_days(self) -> float:
-        """Expected wait in the queue, days (infinite when the post is closed)."""
-        if self.capacity_t_month <= 0.0:
+        """Expected wait of a consignment filed now, days. In the lane queue it waits
+        ``rho / (1 - rho)`` clearance times at utilisation ``rho`` (the other traffic plus the
+        freight filed ahead of it, as a single-server queue with random arrivals and clearances,
+        M/M/1); freight ahead of it beyond this month's capacity adds the days until it is
+        cleared. Infinite when the post is closed."""
+        free = self.free_capacity_t_month
+        if free <= 0.0:
             return np.inf
-        return self.backlog_t / self.capacity_t_month * DAYS_PER_MONTH
+        rho = min(self.background_utilisation + min(self.backlog_t, free) / self.capacity_t_month, MAX_UTILISATION)
+        overflow = max(self.backlog_t - free, 0.0) / free * DAYS_PER_MONTH
+        return self.clearance_days * (1.0 + rho / (1.0 - rho)) + overflow
+
+    def crossing_days(self, shipment_class: int) -> float:
+        """Days a consignment of the class filed now spends at this post: paperwork, the
+        expected inspection and the queue."""
+        return (self.delay_days[shipment_class] + self.inspection_rate[shipment_class] * self.inspection_days
+                + self.waiting_days())
 
     def crossing_cost(self, holding_cost_eur_t_day: float) -> np.ndarray:
-        """EUR/t to pass this post for each shipment class (fees plus time at holding cost)."""
+        """EUR/t to pass this post for each shipment class (fees plus time at holding cost), as
+        traders expect it when they plan: at the load the post carries before the month's filings."""
         days = self.delay_days + self.inspection_rate * self.inspection_days + self.waiting_days()
         return self.fee_eur_t + days * holding_cost_eur_t_day
 
@@ -56,8 +92,9 @@ class Customs(mesa.Agent):
         return True
 
     def step(self) -> None:
-        """Clear the queue first come, first served, up to this month's capacity."""
-        budget = self.capacity_t_month
+        """Clear the queue first come, first served, up to this month's capacity left by the
+        crossing's other traffic."""
+        budget = self.free_capacity_t_month
         self.cleared_t = 0.0
         while self.queue and budget > 0.0:
             entry = self.queue[0]

@@ -19,6 +19,7 @@ import numpy as np
 
 from sim.agents.kinds import actor_kind
 from sim.investment import FinancingTerms, Project
+from sim.kernels import dump_shares
 from sim.state import FirmArrays
 from sim.world import WASTE
 
@@ -97,11 +98,27 @@ class Firm(mesa.Agent):
     def streams_to_register(cls, model, rows: np.ndarray) -> np.ndarray:
         """bool[len(rows), M]: the streams the firms ``rows`` (taking part since before this
         month) ask their regulator to register as by-product / end-of-waste: each stream they
-        offer that the regulator could grant and that they have not applied for yet."""
+        offer that the regulator could grant and that they have not applied for yet; again for
+        renewal once a status is ``status_validity_months`` old, and after a refusal once
+        ``status_refiling_months`` have passed."""
         firms = model.firms
-        can_grant = np.array([regulator.grantable_status != WASTE for regulator in model.regulators])
-        return (firms.offers[rows] & ~firms.applied[rows] & (firms.status[rows] == WASTE)
-                & can_grant[firms.economy[rows]])
+        can_grant = np.array([regulator.can_grant for regulator in model.regulators])
+        decided = firms.status_month[rows]
+        age = model.month - decided
+        due = np.where(firms.status[rows] == WASTE, (decided < 0) | (age >= model.status_refiling_months),
+                       age >= model.status_validity_months)
+        return firms.offers[rows] & ~firms.applied[rows] & due & can_grant[firms.economy[rows]]
+
+    @classmethod
+    def disposal_choice(cls, model) -> tuple[np.ndarray, np.ndarray]:
+        """float[F] each: the share of its unsold output each firm dumps (a logit choice between
+        the landfill and dumping, :func:`sim.kernels.dump_shares`; seed 001 legal.enforcement) and
+        what disposing of a tonne costs it in expectation, EUR/t: the outside option a sale must beat."""
+        fee, fine = model.disposal_prices()
+        detection = np.array([r.enforcement_probability for r in model.regulators])[model.firms.economy]
+        share = dump_shares(fee, fine, detection, model.firms.dump_propensity,
+                            float(model.params["dumping_choice_scale_eur_t"]))
+        return share, fee * (1.0 - share) + fine * share
 
     @classmethod
     def weigh_investments(cls, model, rows: np.ndarray) -> dict[int, list[Project]]:

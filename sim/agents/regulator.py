@@ -1,5 +1,25 @@
 """Regulator: one per economy. Holds the legal-status matrix and the landfill regime, and
-processes firms' by-product / end-of-waste applications with limited laboratory capacity."""
+processes firms' by-product / end-of-waste applications with limited laboratory capacity.
+
+By-product and end-of-waste are distinct decisions with their own conditions, those of the
+Waste Framework Directive 2008/98/EC (https://eur-lex.europa.eu/eli/dir/2008/98/oj) that the
+WB6 laws transpose (seed 001: new regulations "fully aligned with the latest Waste Framework
+Directive and its end-of-waste and by-product rules"):
+
+- by-product (Art. 5): further use is certain, the substance is used directly without further
+  processing other than normal industrial practice, and it is produced as an integral part of a
+  production process. The legal-status table lists, per economy, the materials its by-product
+  framework covers (those used as they arise: ash, slag, wood residues); a stream qualifies when
+  its firm runs a production process (``PRODUCTION_SECTORS``) and sells most of what it offers
+  (``by_product_certain_use_share`` of it, smoothed over months): a buyer who keeps taking it.
+- end-of-waste (Art. 6): the waste has undergone a recovery operation and meets specific
+  criteria; it is open wherever the economy has criteria for the material, to streams that do
+  not qualify as by-products (the holder prepares them to the criteria).
+
+A granted status holds for ``status_validity_months``; the firm then files for renewal and the
+laboratories test the stream again (the decision may change). A refused stream may be filed
+again after ``status_refiling_months``.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +30,10 @@ import numpy as np
 
 from sim.agents.kinds import actor_kind
 from sim.world import BY_PRODUCT, EOW, WASTE
+
+#: sectors whose residues arise as an integral part of a production process (WFD Art. 5(1)(c));
+#: municipal collection, construction sites and recyclers hold waste, not production residues
+PRODUCTION_SECTORS = ("power", "steel", "metallurgy", "cement", "chemical", "food_wood", "paper", "glass")
 
 
 @actor_kind("regulator")
@@ -26,18 +50,24 @@ class Regulator(mesa.Agent):
         #: months from an application to the decision (tests, dossier review)
         self.decision_months = float(model.params["status_application_months"])
         self.hurdle_rate = float(row.hurdle_rate)
-        #: status the economy can grant, per material (WASTE where it can grant none)
-        self.grantable_status = np.full(model.n_materials, WASTE, dtype=np.int64)
+        #: materials the economy's by-product framework / end-of-waste criteria cover
+        self.by_product_possible = np.zeros(model.n_materials, dtype=bool)
+        self.eow_possible = np.zeros(model.n_materials, dtype=bool)
+        self.certain_use_share = float(model.params["by_product_certain_use_share"])
         self.queue: deque[tuple[int, int, int]] = deque()  # (firm, material, month filed)
         self._lab_budget = 0.0
         self.certificates_this_month = 0
+        self.renewals_this_month = 0
         self.certificates_issued = 0
 
     def set_status_matrix(self, by_product_possible: np.ndarray, eow_possible: np.ndarray) -> None:
-        """End-of-waste is preferred where both are possible: it frees the material entirely."""
-        self.grantable_status[:] = WASTE
-        self.grantable_status[by_product_possible] = BY_PRODUCT
-        self.grantable_status[eow_possible] = EOW
+        self.by_product_possible[:] = by_product_possible
+        self.eow_possible[:] = eow_possible
+
+    @property
+    def can_grant(self) -> np.ndarray:
+        """bool[M]: materials for which some status may be granted."""
+        return self.by_product_possible | self.eow_possible
 
     @property
     def expected_fine_eur_t(self) -> float:
@@ -49,6 +79,7 @@ class Regulator(mesa.Agent):
     def step(self) -> None:
         """Test what the laboratories can this month; register the approved streams."""
         self.certificates_this_month = 0
+        self.renewals_this_month = 0
         self._lab_budget = min(self._lab_budget + self.lab_capacity_per_month, max(self.lab_capacity_per_month, 1.0))
         min_months = self.decision_months
         while self.queue and self._lab_budget >= 1.0:
@@ -58,10 +89,22 @@ class Regulator(mesa.Agent):
             self.queue.popleft()
             self._lab_budget -= 1.0
             self.certificates_this_month += 1
+            self.renewals_this_month += int(self.model.firms.status_month[firm, material] >= 0)
             self.register(firm, material)
         self.certificates_issued += self.certificates_this_month
 
+    def decide_status(self, firm: int, material: int) -> int:
+        """The status a tested stream qualifies for: by-product where its conditions hold (no
+        recovery operation needed), else end-of-waste where criteria exist, else waste."""
+        firms = self.model.firms
+        if (self.by_product_possible[material] and self.model.production_residue[firm]
+                and firms.sold_share[firm, material] >= self.certain_use_share):
+            return BY_PRODUCT
+        return EOW if self.eow_possible[material] else WASTE
+
     def register(self, firm: int, material: int) -> None:
-        status = self.grantable_status[material]
-        if status != WASTE:
-            self.model.firms.status[firm, material] = status
+        """Decide a tested application (new or renewal) and record when."""
+        firms = self.model.firms
+        firms.status[firm, material] = self.decide_status(firm, material)
+        firms.status_month[firm, material] = self.model.month
+        firms.applied[firm, material] = False

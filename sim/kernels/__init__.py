@@ -3,8 +3,8 @@
 Each kernel has a plain reference implementation in ``tests/reference.py`` that it must match.
 """
 
-from sim.kernels.ledger import ledger_residuals, split_disposal
+from sim.kernels.ledger import dump_shares, ledger_residuals, split_disposal
 from sim.kernels.market import clear_market
 from sim.kernels.routing import all_pairs_shortest
 
-__all__ = ["all_pairs_shortest", "clear_market", "ledger_residuals", "split_disposal"]
+__all__ = ["all_pairs_shortest", "clear_market", "dump_shares", "ledger_residuals", "split_disposal"]

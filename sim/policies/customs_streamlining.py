@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from sim.policies.base import Policy, PolicyParams, param, register
 from sim.world import BY_PRODUCT, EOW, WASTE
 
@@ -53,7 +55,7 @@ class CustomsStreamlining(Policy):
             paperwork = notification
             if p.digital_procedures:
                 paperwork = min(notification, p.notification_cost_eur_t)
-                post.inspection_rate = min(post.inspection_rate, p.inspection_rate)
+                post.inspection_rate[:] = np.minimum(post.inspection_rate, p.inspection_rate)
             clearance = post.fee_eur_t.copy()
             clearance[WASTE] -= notification
             post.fee_eur_t[:] = clearance * (1.0 - p.fee_cut_share)

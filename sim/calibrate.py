@@ -1,0 +1,305 @@
+"""Fit the behavioural parameters to observed targets and report fitted against observed.
+
+    python -m sim.calibrate                       # reduced setting: 30 trials x 3 seeds x 24 months, 2 workers
+    python -m sim.calibrate --trials 200 --seeds 10 --months 60 --workers 8     # full setting
+
+The targets (``sim/data/calibration_targets.csv``: value, band, year, source address, the model
+output compared) are read here only; the model never reads them. Targets with role ``fit``
+drive the fit, ``holdout`` ones are only reported (validation).
+
+Method: approximate Bayesian computation by rejection on an adaptive design. Optuna's
+tree-structured Parzen estimator proposes parameter sets inside uniform prior ranges
+(``PRIORS``); each set runs the default baseline scenario for each seed; its distance is the
+root mean square of the fit targets' deviations in units of their half-bands. The accepted
+ensemble is every trial whose fit outputs all lie inside their bands (at least the
+``--keep`` nearest when fewer do). Trials are stored in an SQLite study, so a run started
+again continues where it stopped, and workers (processes here, or hosts sharing a database
+URL given with ``--storage``) take trials from the same study.
+
+Written to ``--out`` (results/calibration): ``trials.csv`` (every trial: parameters, outputs,
+distance, accepted), ``ensemble.csv`` (the accepted sets), ``report.md`` and ``fit.png``
+(fitted against observed per target, hold-out marked). The ensemble is also written to
+``sim/data/calibration.yaml``: its median is the default scenario's value of each fitted
+parameter, and its members are the parameter ensemble for replications.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from sim.errors import SimInputError
+from sim.scenario import DEFAULT_SCENARIO
+
+TARGETS_FILE = DEFAULT_SCENARIO / "calibration_targets.csv"
+ENSEMBLE_FILE = DEFAULT_SCENARIO / "calibration.yaml"
+OUT = Path("results/calibration")
+#: months at the end of a run over which the outputs are averaged
+WINDOW_MONTHS = 12
+#: the fitted behavioural parameters (keyed ones as ``name.key``) with uniform prior ranges
+PRIORS = {
+    # spread of landfill-vs-dumping costs across firms: a sharp (1) to a very flat (40) response
+    "dumping_choice_scale_eur_t": (1.0, 40.0),
+    # the most of its leftover a municipal service or MSME would dump
+    "dump_propensity_max.msme": (0.1, 1.0),
+}
+ASH = ("fly_ash", "bottom_ash")
+#: seeds of a trial: the default seed first
+FIT_SEEDS = [42, 1, 2]
+
+
+def load_targets(path: Path = TARGETS_FILE) -> pd.DataFrame:
+    try:
+        targets = pd.read_csv(path)
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise SimInputError(str(path), f"cannot be read as CSV: {exc}") from exc
+    roles = set(targets["role"])
+    if not roles <= {"fit", "holdout"}:
+        raise SimInputError(str(path), f"unknown role {sorted(roles - {'fit', 'holdout'})}", choices=["fit", "holdout"])
+    bad = targets.index[~((targets["low"] <= targets["value"]) & (targets["value"] <= targets["high"]))]
+    if len(bad):
+        raise SimInputError(f"{path}:{bad[0] + 2}", "value must lie inside its band [low, high]")
+    return targets
+
+
+def parameter_overrides(values: dict[str, float]) -> dict:
+    """Config ``parameters`` for a set of fitted values (``name.key`` becomes a nested entry)."""
+    overrides: dict = {}
+    for name, value in values.items():
+        if "." in name:
+            base, key = name.split(".", 1)
+            overrides.setdefault(base, {})[key] = float(value)
+        else:
+            overrides[name] = float(value)
+    return overrides
+
+
+def model_outputs(model) -> dict[str, dict[str, float]]:
+    """Run ``model`` to its end; the outputs the targets are compared with, averaged over the
+    last ``WINDOW_MONTHS`` months, by output name and economy code:
+
+    - ``ash_sold_share``: coal fly and bottom ash shipped over ash generated (all firms);
+    - ``municipal_dumped_share`` / ``_landfilled_share`` / ``_recycled_share``: of what the
+      municipal waste services generate, the share dumped, landfilled and shipped to users."""
+    firms = model.firms
+    municipal = (model.region.firms["sector"] == "municipal").to_numpy()
+    ash = [model.material_index[m] for m in ASH if m in model.material_index]
+    n_e = model.n_economies
+    sums = {key: np.zeros(n_e) for key in ("ash_gen", "ash_sold", "msw_gen", "msw_dumped", "msw_landfilled",
+                                           "msw_shipped")}
+    start = model.config.months - WINDOW_MONTHS
+    while model.running:
+        model.step()
+        if model.month <= start:
+            continue
+        f = model.market.flows
+        e = firms.economy
+        for key, rows, cols, array in (("ash_gen", slice(None), ash, f.generated), ("ash_sold", slice(None), ash, f.shipped),
+                                       ("msw_gen", municipal, slice(None), f.generated),
+                                       ("msw_dumped", municipal, slice(None), f.dumped),
+                                       ("msw_landfilled", municipal, slice(None), f.landfilled),
+                                       ("msw_shipped", municipal, slice(None), f.shipped)):
+            per_firm = np.zeros(firms.n_firms)
+            per_firm[rows] = array[rows][:, cols].sum(axis=1)
+            sums[key] += np.bincount(e, weights=per_firm, minlength=n_e)
+
+    def share(num, den):
+        return {code: float(sums[num][i] / sums[den][i]) if sums[den][i] > 0 else float("nan")
+                for i, code in enumerate(model.economy_codes)}
+
+    return {
+        "ash_sold_share": share("ash_sold", "ash_gen"),
+        "municipal_dumped_share": share("msw_dumped", "msw_gen"),
+        "municipal_landfilled_share": share("msw_landfilled", "msw_gen"),
+        "municipal_recycled_share": share("msw_shipped", "msw_gen"),
+    }
+
+
+def simulate(values: dict[str, float], targets: pd.DataFrame, seeds: list[int], months: int) -> np.ndarray:
+    """Each target's model output (mean over seeds) for one parameter set."""
+    from sim.model import WB6Model
+
+    runs = []
+    for seed in seeds:
+        model = WB6Model({"months": months, "seed": seed, "parameters": parameter_overrides(values),
+                          "check_invariants": False})
+        out = model_outputs(model)
+        runs.append([out[row.output][row.economy] for row in targets.itertuples()])
+    return np.nanmean(np.array(runs, dtype=float), axis=0)
+
+
+def distance(outputs: np.ndarray, targets: pd.DataFrame) -> float:
+    """Root mean square deviation of the fit targets, in half-bands (1 = at the band's edge)."""
+    fit = (targets["role"] == "fit").to_numpy()
+    half = (targets["high"] - targets["low"]).to_numpy() / 2.0
+    dev = (outputs - targets["value"].to_numpy()) / half
+    return float(np.sqrt(np.mean(dev[fit] ** 2)))
+
+
+def inside(outputs: np.ndarray, targets: pd.DataFrame) -> np.ndarray:
+    return (targets["low"].to_numpy() <= outputs) & (outputs <= targets["high"].to_numpy())
+
+
+def _worker(storage: str, study_name: str, n_trials: int, seeds: list[int], months: int, sampler_seed: int) -> None:
+    import optuna
+
+    from sim.sweep import single_threaded_kernels
+
+    single_threaded_kernels()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    targets = load_targets()
+    study = optuna.load_study(study_name=study_name, storage=storage,
+                              sampler=optuna.samplers.TPESampler(seed=sampler_seed, n_startup_trials=12))
+
+    def objective(trial):
+        values = {name: trial.suggest_float(name, low, high) for name, (low, high) in PRIORS.items()}
+        outputs = simulate(values, targets, seeds, months)
+        for target, value in zip(targets["target_id"], outputs):
+            trial.set_user_attr(target, float(value))
+        return distance(outputs, targets)
+
+    # each worker stops once the study holds ``n_trials`` finished trials, so a restart tops it up
+    study.optimize(objective, callbacks=[optuna.study.MaxTrialsCallback(
+        n_trials, states=(optuna.trial.TrialState.COMPLETE,))])
+
+
+def trials_frame(study, targets: pd.DataFrame, keep: int) -> pd.DataFrame:
+    import optuna
+
+    done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    rows = [{"trial": t.number, **t.params, **{k: t.user_attrs[k] for k in targets["target_id"]}, "distance": t.value}
+            for t in done]
+    frame = pd.DataFrame(rows).sort_values("trial").reset_index(drop=True)
+    fit = targets[targets["role"] == "fit"]
+    in_band = np.all([(frame[t] >= lo) & (frame[t] <= hi) for t, lo, hi in zip(fit["target_id"], fit["low"], fit["high"])],
+                     axis=0)
+    nearest = frame["distance"].rank(method="first") <= keep
+    frame["accepted"] = in_band if in_band.sum() >= keep else (in_band | nearest)
+    frame["all_fit_targets_in_band"] = in_band
+    return frame
+
+
+def write_ensemble(frame: pd.DataFrame, path: Path, settings: dict) -> dict[str, float]:
+    accepted = frame[frame["accepted"]]
+    point = {name: float(accepted[name].median()) for name in PRIORS}
+    document = {
+        "about": "Default values of the behavioural parameters fitted by python -m sim.calibrate (median of the "
+                 "accepted ensemble) and the ensemble itself; see docs/calibration.md and results/calibration/report.md",
+        "settings": settings,
+        "point": point,
+        "ensemble": [{name: float(row[name]) for name in PRIORS} for _, row in accepted.iterrows()],
+    }
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return point
+
+
+def write_report(frame: pd.DataFrame, targets: pd.DataFrame, point_outputs: np.ndarray, out: Path,
+                 settings: dict, point: dict[str, float], seconds: float) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    accepted = frame[frame["accepted"]]
+    lines = ["# Calibration: fitted against observed", "",
+             f"Command: `python -m sim.calibrate {settings['command']}`; {len(frame)} trials, {len(accepted)} accepted "
+             f"({int(frame['all_fit_targets_in_band'].sum())} with every fit target in its band); "
+             f"{seconds / 60:.1f} min for this invocation.", "",
+             "Fitted parameters (median and 5-95 % range of the accepted ensemble; prior range):", "",
+             "| parameter | median | 5 % | 95 % | prior |", "|---|---|---|---|---|"]
+    for name, (low, high) in PRIORS.items():
+        q = accepted[name].quantile([0.05, 0.95])
+        lines.append(f"| `{name}` | {point[name]:.3g} | {q.iloc[0]:.3g} | {q.iloc[1]:.3g} | {low}-{high} |")
+    lines += ["", "Targets: observed value and band, the default scenario at the fitted median (seeds "
+              f"{settings['check_seeds']}), and the accepted ensemble's 5-95 % range.", "",
+              "| target | role | observed | band | fitted (median run) | ensemble 5-95 % | in band | error (pp) |",
+              "|---|---|---|---|---|---|---|---|"]
+    for row, value in zip(targets.itertuples(), point_outputs):
+        q = accepted[row.target_id].quantile([0.05, 0.95])
+        ok = row.low <= value <= row.high
+        lines.append(f"| {row.target_id} ({row.economy}) | {row.role} | {row.value:.3f} | {row.low:.3f}-{row.high:.3f} | "
+                     f"{value:.3f} | {q.iloc[0]:.3f}-{q.iloc[1]:.3f} | {'yes' if ok else 'no'} | "
+                     f"{100 * (value - row.value):+.1f} |")
+    hold = (targets["role"] == "holdout").to_numpy()
+    err = np.abs(point_outputs - targets["value"].to_numpy())
+    lines += ["", f"Mean absolute error: fit targets {100 * err[~hold].mean():.1f} percentage points, "
+              f"hold-out targets {100 * err[hold].mean():.1f} percentage points "
+              f"({int(inside(point_outputs, targets)[hold].sum())} of {int(hold.sum())} hold-out targets in band).", ""]
+    (out / "report.md").write_text("\n".join(lines), encoding="utf-8")
+
+    fig, ax = plt.subplots(figsize=(8, 0.5 * len(targets) + 1.5))
+    y = np.arange(len(targets))
+    ax.hlines(y, targets["low"], targets["high"], color="#999999", lw=6, label="observed band")
+    ax.plot(targets["value"], y, "k|", ms=14, label="observed")
+    lo = [accepted[t].quantile(0.05) for t in targets["target_id"]]
+    hi = [accepted[t].quantile(0.95) for t in targets["target_id"]]
+    ax.hlines(y + 0.2, lo, hi, color="#3182bd", lw=2, label="accepted ensemble 5-95 %")
+    ax.plot(point_outputs, y + 0.2, "o", color="#08519c", label="fitted median run")
+    ax.set_yticks(y, [f"{t} ({'hold-out' if r == 'holdout' else 'fit'})" for t, r in zip(targets["target_id"],
+                                                                                      targets["role"])])
+    ax.set_xlabel("share")
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out / "fit.png", dpi=120)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sim.calibrate", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--trials", type=int, default=30, help="finished trials the study should hold (default 30)")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds per trial (default 3: 42, 1, 2)")
+    parser.add_argument("--months", type=int, default=24, help="months per run (default 24; outputs over the last 12)")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    parser.add_argument("--keep", type=int, default=10, help="smallest accepted ensemble (default 10)")
+    parser.add_argument("--out", type=Path, default=OUT, help="results folder (default results/calibration)")
+    parser.add_argument("--storage", default="", help="optuna storage URL (default: sqlite in --out)")
+    parser.add_argument("--no-write-default", action="store_true", help="do not write sim/data/calibration.yaml")
+    args = parser.parse_args(argv)
+    try:
+        import optuna
+
+        if args.trials < 1 or args.seeds < 1 or args.workers < 1 or args.months <= WINDOW_MONTHS:
+            raise SimInputError("arguments", f"need trials, seeds, workers >= 1 and months > {WINDOW_MONTHS}")
+        targets = load_targets()
+        args.out.mkdir(parents=True, exist_ok=True)
+        storage = args.storage or f"sqlite:///{(args.out / 'study.db').resolve()}"
+        name = f"wb6_m{args.months}_s{args.seeds}"
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        study = optuna.create_study(study_name=name, storage=storage, direction="minimize", load_if_exists=True)
+        started = time.perf_counter()
+        seeds = FIT_SEEDS[:args.seeds] if args.seeds <= len(FIT_SEEDS) else FIT_SEEDS + list(range(3, args.seeds))
+        jobs = [multiprocessing.get_context("spawn").Process(
+            target=_worker, args=(storage, name, args.trials, seeds, args.months, w)) for w in range(args.workers)]
+        for job in jobs:
+            job.start()
+        for job in jobs:
+            job.join()
+        if any(job.exitcode for job in jobs):
+            raise SimInputError("calibration", "a worker failed; run the command again to resume")
+        frame = trials_frame(study, targets, args.keep)
+        frame.to_csv(args.out / "trials.csv", index=False)
+        frame[frame["accepted"]].to_csv(args.out / "ensemble.csv", index=False)
+        settings = {"command": " ".join(argv if argv is not None else sys.argv[1:]) or "(defaults)",
+                    "trials": len(frame), "seeds": seeds, "months": args.months, "check_seeds": seeds}
+        point = {name: float(frame.loc[frame["accepted"], name].median()) for name in PRIORS}
+        if not args.no_write_default:
+            write_ensemble(frame, ENSEMBLE_FILE, settings)
+        # the default scenario at the point estimate (the ensemble's median), on the fit seeds
+        point_outputs = simulate(point, targets, settings["check_seeds"], args.months)
+        write_report(frame, targets, point_outputs, args.out, settings, point, time.perf_counter() - started)
+    except SimInputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print((args.out / "report.md").read_text(encoding="utf-8"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
