@@ -213,7 +213,8 @@ class WB6Model(mesa.Model):
     # ---- the month --------------------------------------------------------------------
     def step(self) -> None:
         """One month: pilots act, regulators test, PROs collect, firms decide, the market
-        clears, customs clear the borders, leftovers are disposed of, the ledger is checked."""
+        clears, customs clear the borders, leftovers are disposed of, the ledger is checked.
+        Actors of added kinds act at their stage (see sim/agents/kinds.py)."""
         self.start_due_policies()
         self.pipeline.commission_plants()
         self.actors_act("month_start")
