@@ -19,7 +19,8 @@ from sim.agents.kinds import actor_kind
 from sim.parameters import declare
 
 declare("inspectorate_enforcement_ceiling", default=0.6, unit="probability of detecting a dumping",
-        source="assumption: what systematic inspection reaches, against 0.1-0.3 today (sim/data/economies.csv)")
+        source="assumption: what systematic inspection reaches, against 0.03-0.08 in the WB6 today "
+               "(sim/data/economies.csv enforcement_probability)")
 declare("inspectorate_response_per_month", default=0.5, unit="share of the gap closed per month at 100 % dumped",
         source="assumption: enforcement catches up within a few years where most waste is dumped")
 
