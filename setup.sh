@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Create .venv with a Python >= 3.12 and install the simulator with its extras.
-# Usage: bash setup.sh [extras]   (default extras: test,dashboard,sweep)
+# Usage: bash setup.sh [extras]   (default extras: test,dashboard,sweep,analysis)
 set -euo pipefail
 cd "$(dirname "$0")"
-extras="${1:-test,dashboard,sweep}"
+extras="${1:-test,dashboard,sweep,analysis}"
 
 is_312() { "$@" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; }
 
@@ -36,4 +36,6 @@ if [ ! -x .venv/bin/python ] || ! is_312 .venv/bin/python; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".[${extras}]"
+# Numba compiles the kernels once and caches them: done here, so that the first run is fast
+.venv/bin/python -m sim.warmup
 echo "ready: .venv/bin/python -m sim"

@@ -1,7 +1,7 @@
 """Which uncertain inputs decide the headline KPIs and the phase effects? Sobol indices (SALib).
 
-    .venv/bin/python experiments/sensitivity.py                    # reduced: N=8, 18 inputs -> 304 designs x 2 runs
-    .venv/bin/python experiments/sensitivity.py --n 64             # full setting: 2,432 designs x 2 runs
+    .venv/bin/python experiments/sensitivity.py                    # reduced: N=8, 19 inputs -> 168 designs x 2 runs
+    .venv/bin/python experiments/sensitivity.py --n 64             # full setting: 1,344 designs x 2 runs
     .venv/bin/python experiments/sensitivity.py --phase long_term  # the effect of another phase
 
 Saltelli's sampling (SALib ``sobol`` sampler, ``N x (2D + 2)`` designs over the ranges of
@@ -142,7 +142,8 @@ def run_design(X: np.ndarray, base: list[str], phase: str, out: Path, jobs: int)
             last = time.monotonic()
             progress.report(done)
     progress.report(done, final=True)
-    table = pd.read_parquet(aggregate(folder, [job_name(ov) for ov in runs]))
+    # a baseline run leaves the pilot parameters out, so designs differing only in those share it
+    table = pd.read_parquet(aggregate(folder, list(dict.fromkeys(job_name(ov) for ov in runs))))
     grouped = table.groupby("run", sort=False)
     outcomes = grouped[[k for k in KPIS if k not in MEAN_KPIS]].sum().join(grouped[list(MEAN_KPIS)].mean())
     base_out, phase_out = (outcomes.loc[[job_name(ov) for ov in group]].reset_index(drop=True)

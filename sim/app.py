@@ -1,412 +1,331 @@
-"""Live dashboard for workshops: the WB6 network map and the KPIs as the simulation runs.
+"""Live dashboard for workshops: the WB6 map and the KPIs as the simulation runs, beside a
+reference run (the baseline, or any phase) stepped in lock-step.
 
-Run ``.venv/bin/solara run sim.app`` and open http://localhost:8765. The sidebar holds the
-controls (roadmap phase, seed, horizon, each policy pilot on/off with its main parameter);
-Reset re-runs with them, Step and Play advance month by month.
+Run ``.venv/bin/solara run sim.app`` and open http://localhost:8765. The sidebar (collapsible,
+for a laptop) holds the controls: roadmap phase, the reference to compare with, seed, horizon,
+and each policy pilot with what it does, its start month and its main parameter; Reset re-runs
+with them, Step and Play advance month by month. Each browser tab keeps its own runs.
 
-The pilot controls come from ``sim.policies.REGISTRY`` and the phases from the Hydra config tree
-(``configs/phase/``), so new pilots and phases appear without changes here.
-A dashboard run is the same config the command line would run (``phase=...`` plus the pilots
-switched on), only stepped live.
+Settings are checked as the command line checks them and a failing Step, Play or Reset shows
+a message in the page (the details go to the server log); the page never becomes a traceback.
 """
 
 from __future__ import annotations
 
-import copy
 import dataclasses
+import html
+import logging
 import threading
 import time
-import typing
-from functools import cache
 
-import numpy as np
 import solara
 import solara.lab
-from omegaconf import OmegaConf
+import solara.server.settings
 
-from sim.config import compose_config, group_options
-from sim.errors import SimInputError
+from sim.charts import draw_trends, png_data_uri, sparkline_svg, timeline_svg
+from sim.dashboard import (
+    CUSTOM,
+    KpiCard,
+    LiveRun,
+    PilotControl,
+    Settings,
+    baseline_preset,
+    delta_text,
+    fmt_tonnes,
+    kpi_cards,
+    phase_words,
+    pilot_controls,
+    presets,
+    run_safely,
+)
 from sim.model import WB6Model
-from sim.policies import REGISTRY
-from sim.policies.base import default_params
-from sim.viz import CLASS_COLOURS, CLASS_LABELS, MapView, draw_trends, png_data_uri, sparkline_svg
-from sim.world import STATUSES
+from sim.viz import MAP_STYLE, legend_items
 
-NO_PHASE = "none (no pilots)"
-WORDS = {"eow": "EoW", "epr": "EPR", "eur": "EUR", "crm": "CRM", "co2": "CO2"}
-#: trailing words of a field name that its unit, shown beside it, already says
-UNIT_WORDS = ("eur", "t", "days", "months")
+log = logging.getLogger("sim.dashboard")
 
 
-def humanise(name: str) -> str:
-    text = " ".join(WORDS.get(w, w) for w in name.split("_"))
-    return text[0].upper() + text[1:]
+def _compile_kernels() -> None:
+    """Load (or, without a cache, compile) the Numba kernels while the first page loads, so the
+    first Step does not wait for them; setup.sh fills the cache already."""
+    try:
+        WB6Model({"months": 1}).run()
+    except Exception:  # the first Step will say what is wrong
+        log.exception("dashboard: warming up the model failed")
 
 
-# ---- what the sidebar offers -------------------------------------------------------------
-@dataclasses.dataclass(frozen=True)
-class PilotControl:
-    """A pilot's on/off switch and its main parameter: the first number in its ``Params``
-    after ``start_month``, on a slider from 0 to the field's bound (shares: 1) or to three
-    times its default (or, for a default of 0, to 24 for whole numbers and 1 otherwise)."""
+threading.Thread(target=_compile_kernels, name="kernel-warm-up", daemon=True).start()
+# the "runs on Solara" badge sits on top of the cards in a laptop window
+solara.server.settings.theme.show_banner = False
 
-    name: str
-    field: str | None
-    default: float
-    low: float
-    high: float
-    step: float
-    integer: bool
-    unit: str
-
-    @classmethod
-    def of(cls, name: str) -> "PilotControl":
-        params = REGISTRY[name].Params
-        hints = typing.get_type_hints(params)
-        defaults = default_params(name)
-        for f in dataclasses.fields(params):
-            kind = hints[f.name]
-            if f.name == "start_month" or kind not in (int, float):
-                continue
-            default = defaults[f.name]
-            integer = kind is int
-            if f.metadata.get("max") is not None:
-                high = float(f.metadata["max"])
-            elif default > 0:
-                high = 3.0 * default
-            else:
-                high = 24.0 if integer else 1.0
-            step = 1.0 if integer else high / 100.0
-            return cls(name, f.name, default, 0.0, high, step, integer, f.metadata.get("unit", ""))
-        return cls(name, None, 0.0, 0.0, 0.0, 0.0, False, "")
-
-    @property
-    def label(self) -> str:
-        if not self.unit:
-            return humanise(self.field)
-        words = self.field.split("_")
-        while len(words) > 1 and words[-1] in UNIT_WORDS:
-            words.pop()
-        name = humanise("_".join(words))
-        return name if name.lower() == self.unit.lower() else f"{name} ({self.unit})"
-
-
-def pilot_controls() -> list[PilotControl]:
-    return [PilotControl.of(name) for name in sorted(REGISTRY)]
-
-
-def composed(overrides: list[str]) -> dict:
-    """The command line's config for ``overrides``, as a plain mapping."""
-    return OmegaConf.to_container(compose_config(overrides), resolve=True)
-
-
-@cache
-def presets() -> dict[str, dict]:
-    """Phase name -> composed config, as ``python -m sim phase=<name>`` would run it, for each
-    ``configs/phase/*.yaml``: single phases by start month, then bundles spanning several
-    phases (the whole roadmap). Without a phase that switches no pilot, NO_PHASE comes first."""
-    phases = {name: composed([f"phase={name}"]) for name in group_options("phase")}
-
-    def order(name):
-        starts = {p.get("start_month", 0) for p in phases[name]["policies"].values()}
-        return len(starts) > 1, min(starts, default=-1), name
-
-    found = {} if any(not c["policies"] for c in phases.values()) else {NO_PHASE: composed([])}
-    found.update({name: phases[name] for name in sorted(phases, key=order)})
-    return found
+PAGE_STYLE = """
+.wb6-page { display: flex; flex-direction: column; height: 100vh; background: #f3f5f8; color: #1f2a36;
+  font-family: 'Roboto', 'DejaVu Sans', sans-serif; }
+.wb6-header { display: flex; align-items: center; gap: 14px; height: 52px; padding: 0 16px; flex: none;
+  background: #17324d; color: #fff; }
+.wb6-header .title { font-size: 1.2em; font-weight: 500; white-space: nowrap; }
+.wb6-header .sub { font-size: 0.9em; opacity: 0.75; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.wb6-body { display: flex; flex: 1; min-height: 0; }
+.wb6-side { width: 340px; flex: none; overflow-y: auto; padding: 10px; background: #fff; border-right: 1px solid #dde2e8; }
+.wb6-side.closed { display: none; }
+.wb6-main { flex: 1; min-width: 0; overflow-y: auto; padding: 12px 14px; }
+.wb6-top { display: flex; gap: 14px; align-items: flex-start; }
+.wb6-mapcard { flex: none; background: #fff; border-radius: 6px; box-shadow: 0 1px 3px rgba(0,0,0,.12); padding: 8px 10px; }
+.wb6-mapbox { position: relative; height: calc(100vh - 236px); min-height: 380px; aspect-ratio: var(--map-aspect); }
+.wb6-mapbox > div { position: absolute; inset: 0; }
+.wb6-mapbox svg { width: 100%; height: 100%; display: block; }
+.wb6-mapbox > .wb6-month, .wb6-month svg { pointer-events: none; }  /* only sites, crossings and flows take them */
+.wb6-maptitle { font-size: 0.95em; font-weight: 500; margin: 0 0 4px 2px; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; }
+.wb6-mapcard > .wb6-legend, .wb6-mapcard > .wb6-timeline-box { width: 0; min-width: 100%; }
+.wb6-legend { display: flex; flex-wrap: wrap; gap: 2px 12px; font-size: 12px; color: #333; margin-top: 4px; }
+.wb6-legend span { display: inline-flex; align-items: center; gap: 4px; white-space: nowrap; }
+.wb6-timeline { width: 100%; height: 56px; display: block; margin-top: 2px; }
+.wb6-timeline .tl-year { font-size: 11px; fill: #667; text-anchor: middle; }
+.wb6-timeline .tl-pilot { font-size: 12.5px; fill: #c0392b; font-weight: 600; }
+.wb6-cards { flex: 1; min-width: 0; display: grid; gap: 10px; grid-template-columns: repeat(auto-fill, minmax(250px, 1fr)); }
+.kpi-card { background: #fff; border-radius: 6px; box-shadow: 0 1px 3px rgba(0,0,0,.12); padding: 9px 12px;
+  overflow: hidden; min-width: 0; }
+.kpi-card .t { font-size: 0.9em; color: #4a5663; font-weight: 500; white-space: nowrap; }
+.kpi-card .kpi-value { font-size: 1.9em; font-weight: 700; line-height: 1.2; white-space: nowrap; display: block; }
+.kpi-card .cap { font-size: 0.78em; color: #76818d; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; display: block; }
+.kpi-card .kpi-delta { font-size: 0.85em; font-weight: 600; white-space: nowrap; display: block; margin-top: 1px; }
+.kpi-delta.better { color: #1a7f4b; } .kpi-delta.worse { color: #b03a2e; } .kpi-delta.same { color: #76818d; }
+.kpi-card img { width: 100%; height: 34px; display: block; margin: 4px 0 3px; }
+.kpi-card .r { display: flex; justify-content: space-between; gap: 8px; font-size: 0.8em; line-height: 1.45; }
+.kpi-card .r > span:first-child { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; color: #3c4650; }
+.kpi-card .r > span:last-child { white-space: nowrap; font-variant-numeric: tabular-nums; }
+.wb6-side .v-input__details { display: none; }
+.wb6-pilot { border-top: 1px solid #eef0f3; padding: 4px 0 6px; }
+.wb6-pilot .what { font-size: 0.8em; color: #4a5663; line-height: 1.35; margin: -4px 0 4px 34px; }
+.wb6-pilot .param { font-size: 0.8em; color: #1f2a36; margin-left: 34px; }
+.wb6-pilot details { font-size: 0.76em; color: #4a5663; margin: 2px 0 0 34px; }
+.wb6-pilot details div { display: flex; justify-content: space-between; gap: 6px; }
+.wb6-side h3 { font-size: 1em; font-weight: 600; margin: 6px 0 4px; color: #17324d; }
+.wb6-side .note { font-size: 0.78em; color: #5d6975; }
+.month-counter { font-size: 1.3em; font-weight: 700; white-space: nowrap; }
+@media (max-width: 1500px) {
+  .wb6-side { width: 300px; }
+  .kpi-card .kpi-value { font-size: 1.55em; }
+  .wb6-cards { grid-template-columns: repeat(auto-fill, minmax(225px, 1fr)); gap: 8px; }
+  .wb6-mapbox { height: calc(100vh - 226px); min-height: 340px; }
+}
+"""
 
 
-@dataclasses.dataclass(frozen=True)
-class Settings:
-    """What the sidebar holds; Reset builds a run from it."""
-
-    preset: str
-    seed: int
-    months: int
-    #: (pilot name, switched on, main parameter value), one per registered pilot
-    pilots: tuple[tuple[str, bool, float], ...]
-
-    @classmethod
-    def of_preset(cls, preset: str, seed: int | None = None, months: int | None = None) -> "Settings":
-        composed = presets()[preset]
-        chosen = composed["policies"]
-        pilots = tuple(
-            (c.name, c.name in chosen, chosen[c.name][c.field] if c.name in chosen and c.field else c.default)
-            for c in pilot_controls()
-        )
-        return cls(preset, composed["seed"] if seed is None else seed,
-                   composed["months"] if months is None else months, pilots)
-
-    def with_pilot(self, name: str, on: bool | None = None, value: float | None = None) -> "Settings":
-        pilots = tuple(
-            (n, on if on is not None and n == name else o, value if value is not None and n == name else v)
-            for n, o, v in self.pilots
-        )
-        return dataclasses.replace(self, pilots=pilots)
-
-    def config(self) -> dict:
-        """The run's config: the preset, this seed and horizon, the pilots switched on (the
-        preset's parameters for them, or the pilot's defaults, with the main parameter set)."""
-        config = copy.deepcopy(presets()[self.preset])
-        config.update(seed=self.seed, months=self.months, run_name="dashboard")
-        controls = {c.name: c for c in pilot_controls()}
-        policies = {}
-        for name, on, value in self.pilots:
-            if on:
-                params = dict(config["policies"].get(name) or {})
-                if controls[name].field:
-                    params[controls[name].field] = int(value) if controls[name].integer else float(value)
-                policies[name] = params
-        config["policies"] = policies
-        return config
-
-
-# ---- a run in the dashboard --------------------------------------------------------------
-class LiveRun:
-    """One model stepped by the dashboard, its map and how long steps and drawing take."""
-
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        self.model = WB6Model(settings.config())
-        self.map = MapView(self.model)
-        self.lock = threading.RLock()
-        self.step_seconds: list[float] = []
-        #: what was drawn -> (month drawn for, seconds)
-        self.draw_seconds: dict[str, tuple[int, float]] = {}
-
-    @property
-    def month(self) -> int:
-        return self.model.month
-
-    def step(self) -> None:
-        with self.lock:
-            if not self.model.running:
-                return
-            start = time.perf_counter()
-            self.model.step()
-            self.step_seconds.append(time.perf_counter() - start)
-
-    def draw(self, what: str, make):
-        """``make()`` under the lock (the play loop steps the model in another thread),
-        timed as ``what``: the drawing a step costs on top of the model step."""
-        with self.lock:
-            start = time.perf_counter()
-            out = make()
-            self.draw_seconds[what] = (self.month, time.perf_counter() - start)
-            return out
-
-    def timing(self) -> str:
-        if not self.step_seconds:
-            return "No month simulated yet"
-        model_ms = 1000 * self.step_seconds[-1]
-        draw_ms = 1000 * sum(s for month, s in self.draw_seconds.values() if month == self.month)
-        return f"Last step: model {model_ms:.0f} ms, drawing {draw_ms:.0f} ms"
-
-
-# ---- KPI panels --------------------------------------------------------------------------
-def fmt_tonnes(x: float) -> str:
-    for scale, unit in ((1e6, "Mt"), (1e3, "kt")):
-        if abs(x) >= scale:
-            return f"{x / scale:.4g} {unit}"
-    return f"{x:.4g} t"
-
-
-def fmt_share(x: float) -> str:
-    return f"{100 * x:.1f} %"
-
-
-@dataclasses.dataclass
-class KpiCard:
-    key: str
-    title: str
-    value: str
-    caption: str
-    #: (label, text, css key) lines under the headline
-    rows: list[tuple[str, str, str]]
-    series: np.ndarray
-    colour: str = "#377eb8"
-
-
-def kpi_cards(kpis) -> list[KpiCard]:
-    """The panels from the KPI table so far (one row per simulated month)."""
-    if not len(kpis):
-        return []
-    last = kpis.iloc[-1]
-    total = kpis.sum(numeric_only=True)
-    border = {(scope, s): float(last[f"{scope}_{s}_t"]) for scope in ("cross_border_wb6", "export_eu") for s in STATUSES}
-    cross = kpis[[f"{scope}_t" for scope in ("cross_border_wb6", "export_eu")]].sum(axis=1)
-    rates = sorted(c for c in kpis.columns if c.startswith("collection_rate_"))
-    return [
-        KpiCard("exchanges", "Exchanges", f"{int(last['exchanges_count'])}", "shipments this month",
-                [("Volume this month", fmt_tonnes(last["exchange_volume_t"]), "exchange_volume"),
-                 ("Volume since start", fmt_tonnes(total["exchange_volume_t"]), "exchange_volume_total")],
-                kpis["exchange_volume_t"].to_numpy()),
-        KpiCard("cross_border", "Cross-border volume", fmt_tonnes(cross.iloc[-1]), "this month, by status",
-                [(f"{'Within WB6' if scope == 'cross_border_wb6' else 'To the EU'}: {CLASS_LABELS[s]}",
-                  fmt_tonnes(border[scope, s]), f"{scope}_{s}") for scope in ("cross_border_wb6", "export_eu")
-                 for s in STATUSES],
-                cross.to_numpy(), CLASS_COLOURS["eow"]),
-        KpiCard("landfilled", "Landfilled", fmt_tonnes(last["landfilled_t"]), "this month (WB6)",
-                [("Since start", fmt_tonnes(total["landfilled_t"]), "landfilled_total"),
-                 ("Dumped this month", fmt_tonnes(last["dumped_t"]), "dumped")],
-                kpis["landfilled_t"].to_numpy(), "#8c510a"),
-        KpiCard("co2", "CO2 abated", fmt_tonnes(total["co2_abated_t"]), "since start",
-                [("This month", fmt_tonnes(last["co2_abated_t"]), "co2_month")],
-                kpis["co2_abated_t"].cumsum().to_numpy(), "#1b9e77"),
-        KpiCard("customs", "Customs delay", f"{last['customs_delay_days']:.1f} days", "tonne-weighted, this month",
-                [("Backlog", fmt_tonnes(last["customs_backlog_t"]), "customs_backlog"),
-                 ("Filings / refusals", f"{int(last['customs_filings'])} / {int(last['customs_refusals'])}",
-                  "customs_filings")],
-                kpis["customs_delay_days"].to_numpy(), "#d7301f"),
-        KpiCard("collection", "EPR collection rates", fmt_share(last[rates].mean()) if rates else "-",
-                "mean of the streams",
-                [(humanise(c.removeprefix("collection_rate_")), fmt_share(last[c]), c) for c in rates],
-                kpis[rates].mean(axis=1).to_numpy() if rates else np.zeros(len(kpis)), "#984ea3"),
-        KpiCard("crm", "Secondary CRM recovered", fmt_tonnes(total["secondary_crm_recovered_t"]),
-                "since start, from tailings",
-                [("This month", fmt_tonnes(last["secondary_crm_recovered_t"]), "crm_month")],
-                kpis["secondary_crm_recovered_t"].cumsum().to_numpy(), "#a6761d"),
-        KpiCard("firms", "Firms taking part", f"{int(last['participating_firms'])}", "in exchanges",
-                [("By-products registered", f"{int(last['by_products_registered'])}", "by_products_registered"),
-                 ("EoW registered", f"{int(last['eow_registered'])}", "eow_registered"),
-                 ("Investments", f"{int(last['investments_count'])}", "investments")],
-                kpis["participating_firms"].to_numpy(), "#377eb8"),
-    ]
-
-
-# ---- the page ------------------------------------------------------------------------------
+# ---- cards and switches ------------------------------------------------------------------
 @solara.component
-def KpiPanel(card: KpiCard, spark_uri: str):
-    with solara.Card(margin=0, classes=["kpi-card"], style="height: 100%"):
-        solara.Text(card.title, style="font-size: 0.9em; color: #555")
-        with solara.Row(style="align-items: baseline; gap: 0.5em"):
-            solara.Text(card.value, classes=["kpi-value", f"kpi-{card.key}"], style="font-size: 1.5em; font-weight: 600")
-            solara.Text(card.caption, style="font-size: 0.8em; color: #777")
-        solara.v.Html(tag="img", attributes={"src": spark_uri, "alt": f"{card.title} so far"},
-                      style_="width: 100%; height: 34px")
+def KpiPanel(card: KpiCard, delta: tuple[str, str], spark_uri: str):
+    with solara.Div(classes=["kpi-card"]):
+        solara.HTML(tag="span", unsafe_innerHTML=card.title, classes=["t"])
+        solara.Text(card.value, classes=["kpi-value", f"kpi-{card.key}"])
+        solara.Text(delta[0], classes=["kpi-delta", delta[1], f"delta-{card.key}"])
+        solara.Text(card.caption, classes=["cap"])
+        solara.v.Html(tag="img", attributes={"src": spark_uri, "alt": f"{card.title} so far"})
         for label, text, key in card.rows:
-            with solara.Row(justify="space-between", style="font-size: 0.82em"):
-                solara.Text(label)
+            with solara.Div(classes=["r"]):
+                solara.Text(label, style="")
                 solara.Text(text, classes=[f"kpi-{key}"])
 
 
 @solara.component
-def PilotSwitch(control: PilotControl, on: bool, value: float, settings: solara.Reactive[Settings]):
-    solara.Checkbox(label=humanise(control.name), value=on,
-                    on_value=lambda v: settings.set(settings.value.with_pilot(control.name, on=v)))
-    if on and control.field:
-        shown = f"{int(value)}" if control.integer else f"{value:.4g}"
-        solara.Text(f"{control.label}: {shown}", style="font-size: 0.8em; color: #555; margin-left: 2.5em")
-        slider = solara.SliderInt if control.integer else solara.SliderFloat
-        slider("", value=int(value) if control.integer else float(value),
-               min=int(control.low) if control.integer else control.low,
-               max=int(control.high) if control.integer else control.high,
-               step=int(control.step) if control.integer else control.step,
-               on_value=lambda v: settings.set(settings.value.with_pilot(control.name, value=v)))
+def PilotSwitch(control: PilotControl, settings: solara.Reactive[Settings]):
+    pilot = settings.value.pilot(control.name)
+
+    def change(**what):
+        settings.set(settings.value.with_pilot(control.name, **what))
+
+    with solara.Div(classes=["wb6-pilot"]):
+        solara.Checkbox(label=control.title, value=pilot.on, on_value=lambda v: change(on=v))
+        solara.HTML(unsafe_innerHTML=html.escape(control.description), classes=["what"])
+        if not pilot.on:
+            return
+        solara.InputInt("Starts in month", value=pilot.start_month, on_value=lambda m: change(start_month=m),
+                        classes=["start-month"], style="margin-left: 34px; max-width: 150px")
+        if control.field:
+            solara.Text(f"{control.label}: {control.value_text(pilot.value)}", classes=["param"])
+            slider = solara.SliderInt if control.integer else solara.SliderFloat
+            with solara.Div(style="margin-left: 26px"):
+                slider("", value=int(pilot.value) if control.integer else float(pilot.value),
+                       min=int(control.low) if control.integer else control.low,
+                       max=int(control.high) if control.integer else control.high,
+                       step=int(control.step) if control.integer else control.step,
+                       on_value=lambda v: change(value=v))
+        params = presets()[settings.value.preset]["policies"].get(control.name) or {}
+        others = control.other_parameters(params)
+        if others:
+            rows = "".join(f"<div><span>{words}</span><b>{text}</b></div>" for words, text in others)
+            solara.HTML(tag="details", unsafe_innerHTML=f"<summary>Other settings</summary>{rows}")
 
 
+def phase_choices(settings: Settings) -> tuple[list[str], str]:
+    """The phase selector's entries in the seed's words (a "Custom" entry when the pilots set by
+    hand differ from the phase), and the one shown."""
+    labels = [phase_words(p) for p in presets()]
+    if settings.is_custom:
+        return labels + [CUSTOM], CUSTOM
+    return labels, phase_words(settings.preset)
+
+
+def preset_of(label: str) -> str | None:
+    return next((p for p in presets() if phase_words(p) == label), None)
+
+
+# ---- the page ------------------------------------------------------------------------------
 @solara.component
 def Page():
-    initial = solara.use_memo(lambda: LiveRun(Settings.of_preset(next(iter(presets())))), [])
+    initial = solara.use_memo(lambda: LiveRun(Settings.of_preset(baseline_preset())), [])
     run = solara.use_reactive(initial)
     settings = solara.use_reactive(initial.settings)
     tick = solara.use_reactive(0)
     playing = solara.use_reactive(False)
     delay_ms = solara.use_reactive(300)
     show_trends = solara.use_reactive(False)
+    side_open = solara.use_reactive(True)
     error = solara.use_reactive("")
     live = run.value
     month, _ = live.month, tick.value  # reading tick re-renders the page after every step
 
+    def advance() -> bool:
+        return run_safely("Step", run.value.step, error.set)
+
     def play_loop():
         while playing.value:
             current = run.value
-            if not current.model.running:
+            if not current.model.running or not advance():
                 playing.set(False)
                 break
-            current.step()
             tick.set(tick.value + 1)
             time.sleep(delay_ms.value / 1000)
 
     solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=True)
 
-    def step():
-        live.step()
-        tick.set(tick.value + 1)
-
     def reset():
         playing.set(False)
-        try:
-            fresh = LiveRun(settings.value)
-        except SimInputError as exc:
-            error.set(str(exc))
-            return
-        error.set("")
-        run.set(fresh)
 
-    # the map's static layers once per run; what changes, once per month (timed: see LiveRun.timing)
-    base_uri = solara.use_memo(lambda: png_data_uri(live.map.base_figure()), [live])
-    sites_uri = solara.use_memo(lambda: png_data_uri(live.map.sites_figure(), transparent=True), [live])
-    month_uri = solara.use_memo(
-        lambda: live.draw("map", lambda: png_data_uri(live.map.month_figure(), transparent=True)), [live, month])
-    cards = solara.use_memo(lambda: live.draw("kpis", lambda: [
-        (card, sparkline_svg(card.series, live.model.config.months, card.colour))
-        for card in kpi_cards(live.model.kpis.frame())]), [live, month])
+        def rebuild():
+            run.set(LiveRun(settings.value))
+            error.set("")
+
+        run_safely("Reset", rebuild, error.set)
+
+    # the map's base once per run; the month's layer, the cards and the charts once per month
+    base_svg = solara.use_memo(lambda: live.map.base_svg(), [live])
+    labels_svg = solara.use_memo(lambda: live.map.labels_svg(), [live])
+    sites_svg = solara.use_memo(lambda: live.map.sites_layer_svg(), [live])
+    month_svg, figures = solara.use_memo(lambda: live.draw("map", live.map.month_svg), [live, month])
+    starts = live.pilot_starts()
+    markers = [m for m, _ in starts]
+
+    def make_cards():
+        reference = {c.key: c for c in kpi_cards(live.reference.kpis.rows)}
+        return [(card, delta_text(card, reference[card.key], live.reference_name),
+                 sparkline_svg(card.series, reference[card.key].series, markers, card.colour))
+                for card in kpi_cards(live.model.kpis.rows)]
+
+    cards = solara.use_memo(lambda: live.draw("kpis", make_cards), [live, month])
+    timeline = solara.use_memo(lambda: timeline_svg(month, live.model.config.months, starts), [live, month])
     trends_uri = solara.use_memo(
-        lambda: live.draw("trends", lambda: png_data_uri(draw_trends(live.model.kpis.frame(), live.model.config.months)))
-        if show_trends.value else "", [live, month, show_trends.value])
+        lambda: live.draw("trends", lambda: png_data_uri(draw_trends(
+            live.model.kpis.frame(), live.reference.kpis.frame(), month, starts, live.reference_name)))
+        if show_trends.value and month else "", [live, month, show_trends.value])
 
     solara.Title("WB6 circular economy: live")
-    solara.Style(".wb6-pilots .v-input__details { display: none; } .wb6-pilots .v-input { margin: 0; }")
-    with solara.AppBar():
-        solara.AppBarTitle("WB6 circular economy: live simulation")
+    solara.Style(PAGE_STYLE + MAP_STYLE)
+    with solara.Div(classes=["wb6-page"]):
+        with solara.Div(classes=["wb6-header"]):
+            solara.Button("☰ Hide controls" if side_open.value else "☰ Show controls", text=True,
+                          on_click=lambda: side_open.set(not side_open.value), classes=["side-toggle"],
+                          style="color: #fff; text-transform: none; letter-spacing: 0")
+            solara.Text("WB6 circular economy: live simulation", classes=["title"])
+            solara.Text(f"this run: {live.run_name} · compared with: {phase_words(live.settings.reference)} · "
+                        f"seed {live.settings.seed}", classes=["sub"])
+        with solara.Div(classes=["wb6-body"]):
+            with solara.Div(classes=["wb6-side"] + ([] if side_open.value else ["closed"])):
+                RunControls(live, month, run, tick, playing, delay_ms, error, reset, settings.value != live.settings)
+                ScenarioControls(settings)
+            with solara.Div(classes=["wb6-main"]):
+                if error.value:
+                    solara.Error(error.value, classes=["run-error"])
+                with solara.Div(classes=["wb6-top"]):
+                    with solara.Div(classes=["wb6-mapcard"]):
+                        reference_t = float(live.reference.kpis.rows[-1]["exchange_volume_t"]) if month else 0.0
+                        title = (f"Month {month}: {figures['links']} network links carrying "
+                                 f"{fmt_tonnes(figures['moving_t'])} · {live.reference_name}: {fmt_tonnes(reference_t)}"
+                                 if month else "Before the first month: press Step or Play")
+                        solara.Text(title, classes=["wb6-maptitle"])
+                        aspect = live.map.projection.width / live.map.projection.height
+                        with solara.Div(classes=["wb6-mapbox"], style=f"--map-aspect: {aspect:.4f}"):
+                            solara.HTML(unsafe_innerHTML=base_svg, classes=["wb6-base-layer"])
+                            solara.HTML(unsafe_innerHTML=month_svg, classes=["wb6-month"])
+                            solara.HTML(unsafe_innerHTML=sites_svg, classes=["wb6-month"])
+                            solara.HTML(unsafe_innerHTML=labels_svg, classes=["wb6-month"])
+                        legend = "".join(f"<span>{icon}{words}</span>" for icon, words in legend_items())
+                        solara.HTML(unsafe_innerHTML=legend, classes=["wb6-legend"])
+                        solara.HTML(unsafe_innerHTML=timeline, classes=["wb6-timeline-box"])
+                    with solara.Div(classes=["wb6-cards"]):
+                        if not cards:
+                            solara.Info("Press Step or Play to simulate the first month.")
+                        for card, delta, uri in cards:
+                            KpiPanel(card, delta, uri)
+                solara.Checkbox(label=f"Charts: this run against the {live.reference_name} (slower steps)",
+                                value=show_trends)
+                if trends_uri:
+                    solara.v.Html(tag="img", attributes={"src": trends_uri, "alt": "KPI trends"},
+                                  style_="width: 100%; background: #fff; border-radius: 6px")
 
-    with solara.Sidebar():
-        with solara.Card("Run", margin=0):
-            solara.Text(f"Month {month} of {live.model.config.months}", classes=["month-counter"],
-                        style="font-size: 1.3em; font-weight: 600")
-            with solara.Row():
-                solara.Button("Step", on_click=step, color="primary", disabled=playing.value or not live.model.running)
-                solara.Button("Pause" if playing.value else "Play", on_click=lambda: playing.set(not playing.value),
-                              color="primary", disabled=not live.model.running)
-                solara.Button("Reset", on_click=reset, color="secondary")
-            solara.Text(f"Pause between months when playing: {delay_ms.value} ms", style="font-size: 0.8em; color: #555")
-            solara.SliderInt("", value=delay_ms, min=0, max=2000, step=50)
-            solara.Text(live.timing(), classes=["step-time"], style="font-size: 0.8em; color: #666")
-            if error.value:
-                solara.Error(error.value, classes=["run-error"])
-            if settings.value != live.settings:
-                solara.Warning("Settings changed: press Reset to re-run with them.", dense=True, classes=["pending-note"])
-        with solara.Card("Scenario", margin=0):
-            solara.Select("Roadmap phase", values=list(presets()), value=settings.value.preset,
-                          on_value=lambda p: settings.set(Settings.of_preset(p, settings.value.seed, settings.value.months)))
-            solara.InputInt("Seed", value=settings.value.seed,
-                            on_value=lambda s: settings.set(dataclasses.replace(settings.value, seed=s)))
-            solara.InputInt("Months", value=settings.value.months,
-                            on_value=lambda m: settings.set(dataclasses.replace(settings.value, months=m)))
-        with solara.Card("Policy pilots", margin=0, classes=["wb6-pilots"]):
-            controls = {c.name: c for c in pilot_controls()}
-            if not controls:
-                solara.Info("No policy pilots are registered.")
-            for name, on, value in settings.value.pilots:
-                PilotSwitch(controls[name], on, value, settings)
 
-    with solara.Columns([3, 2]):
-        with solara.Card(margin=0):
-            solara.v.Html(tag="div", class_="wb6-map", style_="position: relative; width: 100%", children=[
-                solara.v.Html(tag="img", attributes={"src": base_uri, "alt": "WB6 network"},
-                              style_="width: 100%; display: block"),
-                solara.v.Html(tag="img", attributes={"src": month_uri, "alt": "this month's flows"},
-                              style_="position: absolute; left: 0; top: 0; width: 100%"),
-                solara.v.Html(tag="img", attributes={"src": sites_uri, "alt": "sites"},
-                              style_="position: absolute; left: 0; top: 0; width: 100%"),
-            ])
-        with solara.Column():
-            if not cards:
-                solara.Info("Press Step or Play to simulate the first month.")
-            with solara.GridFixed(columns=2, align_items="stretch"):
-                for card, uri in cards:
-                    KpiPanel(card, uri)
-    solara.Checkbox(label="Show trend charts (slower steps)", value=show_trends)
-    if trends_uri:
-        solara.v.Html(tag="img", attributes={"src": trends_uri, "alt": "KPI trends"}, style_="width: 100%")
+@solara.component
+def RunControls(live: LiveRun, month: int, run, tick, playing, delay_ms, error, reset, changed: bool):
+    """Step, Play and Reset, the run's month and timing. A step runs as a task, so the page shows
+    it busy (Step disabled) meanwhile; only this part re-renders for that."""
+    step_request = solara.use_reactive(0)
+
+    def step_once():
+        if step_request.value and run_safely("Step", run.value.step, error.set):
+            error.set("")
+            tick.set(tick.value + 1)
+
+    stepping = solara.lab.use_task(step_once, dependencies=[step_request.value], prefer_threaded=True)
+    pending = bool(stepping.pending)
+    solara.HTML(tag="h3", unsafe_innerHTML="Run")
+    solara.Text(f"Month {month} of {live.model.config.months}", classes=["month-counter"])
+    with solara.Row(style="gap: 6px; margin: 4px 0"):
+        solara.Button("Step", on_click=lambda: step_request.set(step_request.value + 1), color="primary",
+                      disabled=pending or playing.value or not live.model.running, classes=["step-button"])
+        solara.Button("Pause" if playing.value else "Play", on_click=lambda: playing.set(not playing.value),
+                      color="primary", disabled=pending or not live.model.running)
+        solara.Button("Reset", on_click=reset, outlined=True, disabled=pending)
+    # always there, shown or not: children that come and go make the page's elements jump
+    solara.ProgressLinear(pending, style=f"visibility: {'visible' if pending else 'hidden'}")
+    solara.Text("Simulating the month…" if pending else live.timing(), classes=["note", "busy-note" if pending else "step-time"])
+    solara.Text(f"Pause between months when playing: {delay_ms.value} ms", classes=["note"])
+    solara.SliderInt("", value=delay_ms, min=0, max=2000, step=50)
+    if changed:
+        solara.Warning("Settings changed: press Reset to re-run with them.", dense=True, classes=["pending-note"])
+
+
+@solara.component
+def ScenarioControls(settings):
+    """The phase, the reference, seed and horizon, and the pilots."""
+    value = settings.value
+    solara.HTML(tag="h3", unsafe_innerHTML="Scenario")
+    labels, shown = phase_choices(value)
+
+    def choose_phase(label):
+        preset = preset_of(label)
+        if preset is not None:
+            settings.set(Settings.of_preset(preset, value.seed, value.months, value.reference))
+
+    solara.Select("Roadmap phase (seed 001)", values=labels, value=shown, on_value=choose_phase)
+    solara.Select("Compare with", values=[phase_words(p) for p in presets()], value=phase_words(value.reference),
+                  on_value=lambda label: settings.set(dataclasses.replace(settings.value, reference=preset_of(label))))
+    with solara.Row(style="gap: 8px"):
+        solara.InputInt("Seed", value=value.seed, on_value=lambda s: settings.set(dataclasses.replace(settings.value, seed=s)))
+        solara.InputInt("Months", value=value.months,
+                        on_value=lambda m: settings.set(dataclasses.replace(settings.value, months=m)))
+    solara.HTML(tag="h3", unsafe_innerHTML="Policy pilots")
+    controls = pilot_controls()
+    if not controls:
+        solara.Info("No policy pilots are registered.")
+    for control in controls:
+        PilotSwitch(control, settings)

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
 
@@ -163,11 +163,14 @@ def _publish(staging: Path, target: Path) -> None:
     _sync(target.parent)
 
 
-def run_to_folder(config, folder: str | Path | None = None, overrides: Sequence[str] = ()) -> Path:
+def run_to_folder(config, folder: str | Path | None = None, overrides: Sequence[str] = (),
+                  on_month: Callable[[int], None] | None = None, region=None) -> Path:
     """Simulate ``config`` and write kpis.parquet, kpis_by_economy.parquet, material_flows.parquet,
     flows.parquet, investments.parquet, public_funds.parquet, config.yaml and manifest.json into
-    ``folder`` (default ``<output.root>/<run_name>``).
-    ``overrides``, the run's settings within a sweep, are recorded in the manifest.
+    ``folder`` (default ``<output.root>/<run_name>``). ``overrides``, the run's settings within a
+    sweep, are recorded in the manifest; ``on_month(month)`` is called after each month (a
+    progress bar); ``region``, a loaded scenario (``sim.scenario.load_scenario``) of the config's
+    scenario folder, spares reading it again.
 
     On any error (bad input, a broken invariant, an interrupt) nothing is left behind; a run
     killed outright leaves only its hidden ``.incomplete`` folder. An earlier complete run of
@@ -178,11 +181,13 @@ def run_to_folder(config, folder: str | Path | None = None, overrides: Sequence[
     staging = _staging_folder(target)
     try:
         started = time.perf_counter()
-        model = WB6Model(cfg)
+        model = WB6Model(cfg, region=region)
         while model.running:
             if STOP.is_set():
                 raise SystemExit(TERMINATED_EXIT_CODE)
             model.step()
+            if on_month is not None:
+                on_month(model.month)
         elapsed = time.perf_counter() - started
 
         model.kpis.frame().to_parquet(staging / "kpis.parquet", index=False)

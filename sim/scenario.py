@@ -292,6 +292,9 @@ def check_parameters(parameters: dict, where: str, locate=None, error=ScenarioEr
         if spec.kind == NAMES:
             if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
                 raise error(locate(name), f"needs a list of names, got {value!r}")
+            repeated = sorted({v for v in value if list(value).count(v) > 1})
+            if repeated:
+                raise error(locate(name), f"lists {repeated[0]!r} more than once")
             continue
         if spec.kind == KEYED:
             keys = spec.keys
@@ -324,6 +327,25 @@ def _unique(table: str, frame: pd.DataFrame, columns: list[str], folder: Path) -
         raise ScenarioError(f"{folder / (table + '.csv')}:{_line(dup[0])}", f"duplicate {columns} {key}")
 
 
+def _check_crossings(s: Scenario, folder: Path) -> None:
+    """A crossing joins two different economies, and its roads lead to sites of those two."""
+    same = s.borders.index[s.borders["economy_a"] == s.borders["economy_b"]]
+    if len(same):
+        row = s.borders.loc[same[0]]
+        raise ScenarioError(f"{folder / 'borders.csv'}:{_line(same[0])}",
+                            f"crossing {row['crossing_id']} has {row['economy_a']!r} on both sides: "
+                            "economy_a and economy_b must differ")
+    sides = {r.crossing_id: (r.economy_a, r.economy_b) for r in s.borders.itertuples()}
+    economy_of = dict(zip(s.sites["site_id"], s.sites["economy"]))
+    for index, link in s.links.iterrows():
+        for crossing, other in ((link["from_node"], link["to_node"]), (link["to_node"], link["from_node"])):
+            if crossing in sides and other in economy_of and economy_of[other] not in sides[crossing]:
+                raise ScenarioError(
+                    f"{folder / 'links.csv'}:{_line(index)}",
+                    f"road from crossing {crossing} to {other} in {economy_of[other]}, which is on neither side "
+                    f"of the crossing", choices=sides[crossing], value=economy_of[other])
+
+
 def validate(scenario: Scenario) -> Scenario:
     """Check cross-references between tables; return the scenario unchanged if all hold."""
     s, folder = scenario, scenario.folder
@@ -333,6 +355,10 @@ def validate(scenario: Scenario) -> Scenario:
     _unique("borders", s.borders, ["crossing_id"], folder)
     _unique("firms", s.firms, ["firm_id"], folder)
     _unique("firm_streams", s.firm_streams, ["firm_id", "material", "role"], folder)
+    _unique("links", s.links, ["from_node", "to_node", "mode"], folder)
+    _unique("legal_status", s.legal_status, ["economy", "material"], folder)
+    _unique("epr", s.epr, ["economy", "material"], folder)
+    _unique("remining", s.remining, ["firm_id", "metal"], folder)
     economies, materials = s.economy_codes, s.material_ids
     _unknown("sites", s.sites, "economy", economies, folder)
     _unknown("borders", s.borders, "economy_a", economies, folder)
@@ -343,6 +369,7 @@ def validate(scenario: Scenario) -> Scenario:
     nodes = set(s.sites["site_id"]) | set(s.borders["crossing_id"])
     _unknown("links", s.links, "from_node", nodes, folder)
     _unknown("links", s.links, "to_node", nodes, folder)
+    _check_crossings(s, folder)
     _unknown("firms", s.firms, "site_id", s.sites["site_id"], folder)
     _unknown("firm_streams", s.firm_streams, "firm_id", s.firms["firm_id"], folder)
     _unknown("firm_streams", s.firm_streams, "material", materials, folder)

@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import re
+import subprocess
 import sys
 import threading
 import time
@@ -233,7 +234,16 @@ class SweepCallback(Callback):
         arguments += list(config.hydra.overrides.task)
         batches = BasicSweeper.split_arguments(OverridesParser.create().parse_overrides(arguments), None)
         self.folders = [self._folder(config, job) for batch in batches for job in batch]
+        if config.hydra.launcher.get("n_jobs") is not None:  # joblib: worker processes on this machine
+            self._reaper = subprocess.Popen([sys.executable, "-m", "sim.reaper", str(os.getpid())])
         self.progress = Progress(len(self.folders), self._done())
+        self.bar = None
+        if sys.stderr.isatty():  # a bar on a terminal; lines (below) in a log file
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=self.progress.total, initial=self.progress.done_at_start, desc="sweep", unit="run",
+                            file=sys.stderr)
+            self.interval_s = min(self.interval_s, 1.0)
         self.last = (-1, 0.0)
         self._report()
         self._thread = threading.Thread(target=self._watch, name="sweep-progress", daemon=True)
@@ -254,11 +264,17 @@ class SweepCallback(Callback):
 
     def _report(self, final: bool = False) -> None:
         done, now = self._done(), time.monotonic()
-        if final or done != self.last[0] or now - self.last[1] >= self.quiet_s:
+        if self.bar is not None:
+            self.bar.update(done - self.bar.n)
+            if final:
+                self.bar.close()
+        elif final or done != self.last[0] or now - self.last[1] >= self.quiet_s:
             self.last = (done, now)
             self.progress.report(done, final)
 
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
+        if getattr(self, "_reaper", None) is not None:
+            self._reaper.terminate()
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
@@ -268,3 +284,52 @@ class SweepCallback(Callback):
             by_sweep.setdefault(folder.parent, []).append(folder.name)
         for sweep, jobs in by_sweep.items():
             print(f"sweep table: {aggregate(sweep, jobs)}", file=sys.stderr, flush=True)
+
+
+# ---- sweeps from Python -------------------------------------------------------------------
+def _hydra_ready(overrides: Sequence[str]) -> list[str]:
+    """``parameters.<name>=v`` as ``++parameters.<name>=v``: ``parameters`` starts empty."""
+    return [f"++{o}" if o.startswith(("parameters.", "agents.")) else o for o in overrides]
+
+
+def _run_in_worker(cfg, overrides: list[str]) -> tuple[Path, bool]:
+    single_threaded_kernels()  # a worker process among one per core
+    return run_job(cfg, overrides)
+
+
+def run_many(runs: Sequence[Sequence[str]], root: str | Path, sweep_name: str, jobs: int = 1,
+             label: str = "runs", configs: Sequence | None = None) -> list[Path]:
+    """Run (or find, when complete already) each run's overrides as a job of the sweep
+    ``<root>/sweeps/<sweep_name>/``, in ``jobs`` worker processes (1: in this process); returns
+    the run folders in the order given. A config in ``configs`` (not None) replaces the composed
+    config of its run (e.g. one built from a custom roadmap file); its overrides then only name
+    its folder.
+
+    A progress bar shows the runs done; an interrupted call started again redoes only the runs
+    it lacks; results do not depend on ``jobs`` or on the order the runs finish."""
+    from joblib import Parallel, delayed
+    from tqdm import tqdm
+
+    from sim.config import compose_config
+
+    placement = [f"output.root={Path(root).resolve()}", f"output.sweep_name={sweep_name}"]
+    folder = sweep_folder(root, sweep_name)
+    given = configs if configs is not None else [None] * len(runs)
+    configs = [compose_config(placement + _hydra_ready(ov)) if c is None else
+               OmegaConf.merge(c, {"output": {"root": str(Path(root).resolve()), "sweep_name": sweep_name}})
+               for c, ov in zip(given, runs)]
+    names = [job_name(list(ov)) for ov in runs]
+    if len(set(names)) != len(names):
+        raise ConfigError("runs", "two runs of the study have the same settings")
+    todo = [(c, list(ov)) for c, ov, name in zip(configs, runs, names) if not is_complete(folder / name)]
+    with tqdm(total=len(runs), initial=len(runs) - len(todo), desc=label, unit="run", file=sys.stderr,
+              mininterval=1.0, disable=None if sys.stderr.isatty() else False) as bar:
+        if jobs == 1:
+            for c, ov in todo:
+                run_job(c, ov)
+                bar.update(1)
+        else:
+            for _ in Parallel(n_jobs=jobs, return_as="generator_unordered")(
+                    delayed(_run_in_worker)(c, ov) for c, ov in todo):
+                bar.update(1)
+    return [folder / name for name in names]

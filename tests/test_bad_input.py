@@ -67,6 +67,14 @@ def reencode(table: str, encoding: str):
     return corrupt
 
 
+def copy_first_row(table: str):
+    def corrupt(folder: Path) -> None:
+        path = folder / f"{table}.csv"
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        pd.concat([frame, frame.iloc[:1]]).to_csv(path, index=False)
+    return corrupt
+
+
 def remove(name: str):
     def corrupt(folder: Path) -> None:
         (folder / name).unlink()
@@ -184,6 +192,19 @@ SCENARIO_CASES = [
     ("class-keyed parameter without classes", set_parameter("border_delay_days", "3"),
      ["border_delay_days", "needs one number for each of ['waste', 'by_product', 'eow']",
       "valid choices: by_product, eow, waste"]),
+    # cross-references: the two sides of a crossing, repeated entries
+    ("crossing with one economy on both sides", set_cell("borders", 0, "economy_b", "RS"),
+     ["borders.csv:2", "crossing BX01_RS_BA has 'RS' on both sides"]),
+    ("road from a crossing to neither of its sides", set_cell("links", 5, "from_node", "RS_PP_TENT_A"),
+     ["links.csv:7", "road from crossing BX17_ME_AL to RS_PP_TENT_A in RS, which is on neither side",
+      "valid choices: AL, ME"]),
+    ("repeated road", append_line("links", "AL_CE_COLACEM,BX17_ME_AL,road,40.6,x,"),
+     [f"links.csv:{APPENDED_LINK_LINE}", "duplicate ['from_node', 'to_node', 'mode']"]),
+    ("repeated legal status", copy_first_row("legal_status"), ["legal_status.csv:", "duplicate ['economy', 'material']"]),
+    ("repeated EPR entry", copy_first_row("epr"), ["epr.csv:", "duplicate ['economy', 'material']"]),
+    ("repeated sector in a parameter list", set_parameter("sectors_trading_at_start", "[power, cement, power]"),
+     [f"parameters.yaml:{parameter_line('sectors_trading_at_start')}: sectors_trading_at_start",
+      "lists 'power' more than once"]),
 ]
 
 
@@ -260,6 +281,12 @@ CONFIG_CASES = [
      ["parameters.border_fee_eur_t: needs a mapping of ['waste', 'by_product', 'eow']", "valid choices: by_product"]),
     ("class-keyed parameter with a NaN", {"parameters": {"border_fee_eur_t": {"waste": float("nan")}}},
      ["parameters.border_fee_eur_t: 'waste' must be a finite number >= 0, got nan"]),
+    ("economy repeated in a pilot's list", {"policies": {"epr": {"economies": ["RS", "BA", "RS"]}}},
+     ["policies.epr.economies: lists 'RS' more than once"]),
+    ("material repeated in a pilot's list", {"policies": {"epr": {"streams": ["paper", "paper"]}}},
+     ["policies.epr.streams: lists 'paper' more than once"]),
+    ("EU economy in a WB6 pilot", {"policies": {"landfill_fee": {"economies": ["HU"]}}},
+     ["policies.landfill_fee.economies: 'HU' is not a WB6 economy", "valid choices: AL, BA, ME, MK, RS, XK"]),
     ("missing scenario folder", {"scenario": "/nonexistent/scenario"}, ["/nonexistent/scenario: scenario folder not found"]),
 ]
 
@@ -307,7 +334,7 @@ CLI_CASES = {
     "misspelt key": (["montsh=3"], ["error: montsh: unknown config key", "did you mean 'months'",
                                     "valid choices: agents, check_invariants"]),
     "misspelt key added with +": (["+montsh=3"], ["error: montsh: unknown config key", "valid choices:"]),
-    "months of the wrong type": (["months=abc"], ["months=abc", "'abc'", "full_key: months"]),
+    "months of the wrong type": (["months=abc"], ["error: months:", "'abc'", "Integer"]),
     "negative seed": (["seed=-1"], ["error: seed: must be a whole number >= 0, got -1"]),
     "unknown policy in the group list": (["policies=[epr,carbon_tax]"], [
         "error: policies: unknown option 'carbon_tax' of configs/policies", "valid choices: customs_streamlining"]),
@@ -321,6 +348,40 @@ CLI_CASES = {
                                           f"valid choices: {', '.join(PHASES)}"]),
     "unknown phase in a sweep": (["-m", "phase=short_term,shortterm"], [
         "error: phase: unknown option 'shortterm'", "did you mean 'short_term'", "valid choices:"]),
+    "misspelt pilot parameter": (["policies=[epr]", "policies.epr.fee_eur=40"], [
+        "error: policies.epr.fee_eur: unknown parameter of the pilot", "did you mean 'fee_eur_t'",
+        "valid choices: by_economy"]),
+    "parameter of a pilot that is off": (["policies.landfill_fee.start_month=12"], [
+        "error: policies.landfill_fee: pilot 'landfill_fee' is not switched on in this run",
+        "switch it on with policies=[landfill_fee]"]),
+    "parameter of a pilot that is off, added with +": (["+policies.landfill_fee.start_month=12"], [
+        "error: policies.landfill_fee: pilot 'landfill_fee' is not switched on"]),
+    "parameter of a pilot outside the phase": (["phase=short_term", "policies.landfill_fee.ramp_months=3"], [
+        "is not switched on in this run (phase=short_term)",
+        "policies=[epr,green_procurement,harmonised_eow,landfill_fee]", "valid choices: epr, green_procurement"]),
+    "parameter of a pilot off in one run of a sweep": (["-m", "phase=baseline,short_term", "policies.epr.fee_eur_t=9"], [
+        "error: policies.epr: pilot 'epr' is not switched on in this run (phase=baseline)"]),
+    "unknown pilot": (["policies.carbon_tax.rate=3"], ["error: policies.carbon_tax.rate: unknown pilot",
+                                                       "valid choices: customs_streamlining"]),
+    "pilot repeated in the group list": (["policies=[epr,landfill_fee,epr]"], [
+        "error: policies: lists 'epr' more than once"]),
+    "economy repeated in a pilot's list": (["policies=[epr]", "policies.epr.economies=[RS,RS]"], [
+        "error: policies.epr.economies: lists 'RS' more than once"]),
+    "misspelt part of a class-keyed parameter": (["parameters.border_delay_days.wast=3"], [
+        "error: parameters.border_delay_days.wast: border_delay_days has no part 'wast'", "did you mean 'waste'"]),
+    "bad value in a sweep": (["-m", "months=2,abc"], ["error: months:", "'abc'", "Integer"]),
+    "unparsable override": (["months=(3"], ["error: months=(3: cannot be read as an override", "key='value'"]),
+    "user config file with a tab": (["--config-dir", "{confdir}", "--config-name", "tabbed"], [
+        "error: {confdir}/tabbed.yaml:4:8: cannot be read as YAML: a tab character"]),
+    "user pilot file with broken YAML": (["--config-dir", "{confdir}", "policies=[broken]"], [
+        "error: {confdir}/policies/broken.yaml:3:1: cannot be read as YAML: expected ',' or ']'"]),
+    "unknown config name": (["--config-dir", "{confdir}", "--config-name", "tabed"], [
+        "error: --config-name: no config 'tabed'", "did you mean 'tabbed'"]),
+    "config folder that is not there": (["--config-dir", "{file}/configs"], ["error: --config-dir:", "is not a folder"]),
+    "broken scenario in a sweep": (["-m", "seed=1,2", "scenario={scenario}"], [
+        "error: {scenario}/sites.csv:6: unknown economy 'XX'"]),
+    "non-ASCII path of a missing scenario": (["scenario={tmp}/scénario_čšž"], [
+        "error: {tmp}/scénario_čšž: scenario folder not found"]),
 }
 
 
@@ -328,7 +389,10 @@ CLI_CASES = {
 def cli_results(tmp_path_factory):
     """Every command-line case, run at the same time (each start costs a few seconds of imports)."""
     tmp = tmp_path_factory.mktemp("cli")
-    places = {"scenario": tmp / "scenario", "file": tmp / "a_file"}
+    places = {"scenario": tmp / "scenario", "file": tmp / "a_file", "confdir": tmp / "conf", "tmp": tmp}
+    (places["confdir"] / "policies").mkdir(parents=True)
+    (places["confdir"] / "tabbed.yaml").write_text("defaults:\n  - config\n  - _self_\nmonths:\t3\n")
+    (places["confdir"] / "policies" / "broken.yaml").write_text("broken:\n  start_month: [3\n")
     shutil.copytree(DEFAULT_SCENARIO, places["scenario"])
     set_cell("sites", 4, "economy", "XX")(places["scenario"])
     places["file"].write_text("in the way")
@@ -349,7 +413,8 @@ def cli_results(tmp_path_factory):
 @pytest.mark.parametrize("case", list(CLI_CASES))
 def test_command_line_fails_clearly_and_writes_nothing(cli_results, case):
     returncode, stderr, root, expected = cli_results[case]
-    assert returncode != 0
+    assert returncode == 2, stderr
     assert "Traceback" not in stderr
     check_message(stderr, expected)
-    assert_no_results(root)
+    assert stderr.strip().count("\n") == 0, stderr  # one line
+    assert not root.exists(), sorted(root.rglob("*"))  # nothing written, not even Hydra's log folder

@@ -57,3 +57,16 @@ def test_pilot_parameters_stay_out_of_runs_without_the_pilot():
     phased = sensitivity.run_overrides(row, ["months=3"], "long_term", frozenset({"landfill_fee"}))
     assert any(o.startswith("policies.landfill_fee.") for o in phased)
     assert not any(o.startswith("policies.harmonised_eow.") for o in phased)
+
+
+def test_designs_differing_only_in_pilot_parameters_share_their_baseline_run():
+    from sim.sweep import job_name
+
+    names = list(sensitivity.FACTORS)
+    a = np.full(len(names), 0.5)
+    b = a.copy()
+    b[names.index("policies.landfill_fee.landfill_tax_eur_t")] = 0.7
+    assert job_name(sensitivity.run_overrides(a, [], "")) == job_name(sensitivity.run_overrides(b, [], ""))
+    pilots = frozenset({"landfill_fee"})
+    assert job_name(sensitivity.run_overrides(a, [], "roadmap", pilots)) != job_name(
+        sensitivity.run_overrides(b, [], "roadmap", pilots))

@@ -89,9 +89,15 @@ def economies(model, codes: list[str], where: str) -> list[int]:
 
 def wb6_economies(model, codes: list[str], where: str) -> list[int]:
     """Indices of the named economies; an empty list means every WB6 economy of the scenario."""
+    wb6 = [int(e) for e in range(model.n_economies) if model.is_wb6[e]]
     if not codes:
-        return [int(e) for e in range(model.n_economies) if model.is_wb6[e]]
-    return economies(model, codes, where)
+        return wb6
+    chosen = economies(model, codes, where)
+    outside = [model.economy_codes[e] for e in chosen if not model.is_wb6[e]]
+    if outside:
+        raise ConfigError(where, f"{outside[0]!r} is not a WB6 economy (group in economies.csv); the pilot acts "
+                          "in WB6 economies only", choices=[model.economy_codes[e] for e in wb6])
+    return chosen
 
 
 def materials(model, names: list[str], where: str) -> list[int]:
@@ -144,6 +150,9 @@ def check_value(where: str, value, kind, maximum):
     if origin is list:
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
             raise ConfigError(where, f"must be a list of names, got {value!r}")
+        repeated = sorted({v for v in value if list(value).count(v) > 1})
+        if repeated:
+            raise ConfigError(where, f"lists {repeated[0]!r} more than once")
         return list(value)
     if origin is dict:
         if not isinstance(value, dict):

@@ -1,0 +1,211 @@
+"""Batch runs: many configurations of the model in one warm process per core.
+
+A study of thousands of runs pays, per run, only for the run itself: each worker process
+imports the model once, reads each scenario folder once (shared read-only by all its runs),
+and keeps its Numba kernels to one thread (one worker per core). Each configuration is a
+plain config dict, as ``WB6Model`` takes it (``{"phase": "roadmap", "seed": 3,
+"parameters": {...}}``); :func:`experiments` builds them in EMA terms, every scenario (a point
+of the uncertainties) under every policy (a setting of the levers), each ``replications`` times
+with its own seed.
+
+:func:`run_batch` returns the experiments (one row per run, its settings) and the outcomes,
+tidy and long: one row per run and KPI, with the KPI's total over the months and its mean over
+the final year (the last 12 months; fewer if the run is shorter). Totals of ratio KPIs
+(``cmur_eurostat``...) are sums of monthly ratios: read those by their final-year mean.
+
+Given a ``folder``, each run is written there by the results writer (``sim.results``), in a
+folder named after its configuration's digest, so a batch started again after an
+interruption, in any order, reads the runs complete already and redoes only the others.
+Outcomes do not depend on the number of workers, on the order runs finish or on resuming.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import itertools
+import logging
+import multiprocessing
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from omegaconf import OmegaConf
+
+from sim.config import SimConfig, as_config, compose_config, group_options
+from sim.errors import ConfigError
+
+#: months the final-year mean covers
+FINAL_YEAR_MONTHS = 12
+OUTCOME_COLUMNS = ["run", "kpi", "total", "final_year_mean"]
+#: KPI table columns that index the months rather than measure them
+INDEX_COLUMNS = ("step", "year")
+
+
+@dataclass
+class BatchResult:
+    """``experiments``: one row per run (``run``, ``folder`` when written, then each setting,
+    dotted: ``parameters.search_cost_eur_t``); ``outcomes``: long, ``run, kpi, total, final_year_mean``."""
+
+    experiments: pd.DataFrame
+    outcomes: pd.DataFrame
+
+
+# ---- building the experiments ------------------------------------------------------------
+def _nested(dotted: Mapping) -> dict:
+    """``{"parameters.a": 1}`` -> ``{"parameters": {"a": 1}}``."""
+    out: dict = {}
+    for key, value in dotted.items():
+        *path, last = str(key).split(".")
+        node = out
+        for part in path:
+            node = node.setdefault(part, {})
+        node[last] = value
+    return out
+
+
+def _merged(base: Mapping, extra: Mapping) -> dict:
+    out = copy.deepcopy(dict(base))
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _merged(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _flat(tree: Mapping, prefix: str = "") -> dict:
+    out = {}
+    for key, value in tree.items():
+        if isinstance(value, Mapping) and value:
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def experiments(base: Mapping | None = None, scenarios: Sequence[Mapping] = ({},), policies: Sequence[Mapping] = ({},),
+                replications: int = 1) -> list[dict]:
+    """Config dicts of every scenario x policy x replication, on top of ``base``.
+
+    scenarios : points of the uncertainties, dotted keys (``{"price_multiplier": 0.8,
+                "parameters.search_cost_eur_t": 4.0}``)
+    policies  : settings of the levers, the same way (``{"phase": "short_term"}``)
+    replications : runs of each experiment; replication ``r`` runs with ``seed`` = base seed + r
+    """
+    if replications < 1:
+        raise ConfigError("replications", f"must be >= 1, got {replications}")
+    base = dict(base or {})
+    seed = int(base.get("seed", SimConfig.seed))
+    return [_merged(base, {**_nested(scenario), **_nested(policy), "seed": seed + r})
+            for scenario, policy in itertools.product(scenarios, policies) for r in range(replications)]
+
+
+# ---- resolving and running one configuration ---------------------------------------------
+#: phase name -> the config ``python -m sim phase=<name>`` runs (composed once per process)
+_PHASES: dict[str, dict] = {}
+#: scenario folder -> its loaded tables, shared read-only by the runs of this process
+_REGIONS: dict[str, object] = {}
+
+
+def resolve(config) -> SimConfig:
+    """``as_config(config)``, composing each phase's config once per process rather than once per run."""
+    if isinstance(config, Mapping) and config.get("phase") and "policies" not in config \
+            and config["phase"] in group_options("phase"):
+        phase = config["phase"]
+        if phase not in _PHASES:
+            _PHASES[phase] = OmegaConf.to_container(compose_config([f"phase={phase}"]))
+        return as_config(OmegaConf.merge(_PHASES[phase], dict(config)))
+    return as_config(config)
+
+
+def _region(cfg: SimConfig):
+    from sim.scenario import DEFAULT_SCENARIO, load_scenario
+
+    key = str(cfg.scenario or DEFAULT_SCENARIO)
+    if key not in _REGIONS:
+        _REGIONS[key] = load_scenario(key)
+    return _REGIONS[key]
+
+
+def run_name(cfg: SimConfig) -> str:
+    """Folder name of a run: a digest of its whole configuration but where it is written."""
+    tree = OmegaConf.to_container(OmegaConf.structured(cfg))
+    tree.pop("output")
+    return "run-" + hashlib.sha1(OmegaConf.to_yaml(tree).encode("utf-8")).hexdigest()[:16]
+
+
+def summarise(kpis: pd.DataFrame, run: int) -> pd.DataFrame:
+    """Tidy outcomes of one run from its monthly KPI table: total and final-year mean per KPI."""
+    values = kpis.drop(columns=[c for c in INDEX_COLUMNS if c in kpis]).select_dtypes("number")
+    return pd.DataFrame({"run": run, "kpi": values.columns, "total": values.sum().to_numpy(dtype=float),
+                         "final_year_mean": values.tail(FINAL_YEAR_MONTHS).mean().to_numpy(dtype=float)})
+
+
+def run_one(run: int, cfg: SimConfig, folder: Path | None = None) -> pd.DataFrame:
+    """Outcomes of one run; with a folder, read from it when complete, else run into it."""
+    from sim.model import WB6Model
+    from sim.results import is_complete, run_to_folder
+
+    if folder is None:
+        model = WB6Model(cfg, region=_region(cfg))
+        model.run()
+        return summarise(model.kpis.frame(), run)
+    if not is_complete(folder):
+        run_to_folder(cfg, folder, region=_region(cfg))
+    # outcomes from the written table whether run now or before: resuming gives the same figures
+    return summarise(pd.read_parquet(folder / "kpis.parquet"), run)
+
+
+def _run_task(task: tuple[int, SimConfig, Path | None]) -> pd.DataFrame:
+    return run_one(*task)
+
+
+def _start_worker() -> None:
+    from sim.sweep import single_threaded_kernels
+
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    single_threaded_kernels()
+    import sim.model  # noqa: F401  (imported once per worker, before its first run)
+
+
+# ---- the batch -----------------------------------------------------------------------------
+def run_batch(configs: Sequence, workers: int = 1, folder: str | Path | None = None,
+              chunksize: int = 1) -> BatchResult:
+    """Run every configuration (config dicts, DictConfigs or SimConfigs), in ``workers``
+    processes (1: in this one), and gather their outcomes in the order given.
+
+    Every configuration is checked before any runs (a bad one is a ``ConfigError`` naming it).
+    With ``folder``, runs are written to ``<folder>/<run_name>/`` and complete ones are reused."""
+    if workers < 1:
+        raise ConfigError("workers", f"must be >= 1, got {workers}")
+    resolved = []
+    for i, config in enumerate(configs):
+        try:
+            resolved.append(resolve(config))
+        except ConfigError as error:
+            raise ConfigError(f"configs[{i}].{error.where}", str(error)[len(error.where) + 2:]) from error
+    folders: list[Path | None] = [None] * len(resolved)
+    if folder is not None:
+        root = Path(folder).resolve()
+        names = [run_name(cfg) for cfg in resolved]
+        if len(set(names)) != len(names):
+            raise ConfigError("configs", "two runs of the batch have the same configuration")
+        folders = [root / name for name in names]
+    tasks = [(i, cfg, f) for i, (cfg, f) in enumerate(zip(resolved, folders))]
+    if workers == 1 or len(tasks) <= 1:
+        frames = [_run_task(task) for task in tasks]
+    else:
+        # spawn: each worker starts clean (no copy of this process's Numba threads) and stays warm
+        with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=_start_worker,
+                                 mp_context=multiprocessing.get_context("spawn")) as pool:
+            frames = list(pool.map(_run_task, tasks, chunksize=chunksize))
+    settings = [_flat(dict(c)) if isinstance(c, Mapping) else {} for c in configs]
+    table = pd.DataFrame(settings)
+    table.insert(0, "run", range(len(tasks)))
+    if folder is not None:
+        table.insert(1, "folder", [str(f) for f in folders])
+    outcomes = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=OUTCOME_COLUMNS)
+    return BatchResult(experiments=table, outcomes=outcomes)
