@@ -5,8 +5,9 @@ scenario: each phase's effect (phase minus baseline) with its median and 5-95 % 
         [--ensemble FILE] [--roadmap FILE] [--out results/phase_comparison] [--from-runs] [override ...]
 
 Every variant (baseline, each phase's pilot bundle, the whole roadmap, and a custom roadmap file
-if given) runs at every draw of the uncertain inputs (``sim.priors.PRIORS``, Latin hypercube; or
-the rows of ``--ensemble``) x every seed. Each phase run is paired with the baseline run of the
+if given) runs at every draw of the uncertain inputs (``sim.priors.PRIORS``, Latin hypercube; with
+``--ensemble sim/data/calibration.yaml``, the calibrated parameters take the values of the
+ensemble's members, one per draw) x every seed. Each phase run is paired with the baseline run of the
 same draw and seed, so the effect carries the parameter uncertainty and the seed noise, not
 the spread of the baseline. Overrides (``parameters.x=v``, ``months=60``, ``policies.<pilot>.<param>=v``
 for the variants whose bundle has that pilot, e.g. its ``start_month``) apply to every run.
@@ -51,7 +52,7 @@ from sim.catalogue import kpi_info  # noqa: E402
 from sim.config import compose_config, group_options  # noqa: E402
 from sim.errors import ConfigError, SimInputError  # noqa: E402
 from sim.figures import colour, line_style, number, thousands  # noqa: E402
-from sim.priors import PRIORS, latin_hypercube, load_ensemble, overrides  # noqa: E402
+from sim.priors import PRIORS, latin_hypercube, load_ensemble, overrides, with_ensemble  # noqa: E402
 from sim.results import is_complete  # noqa: E402
 from sim.sweep import _hydra_ready, job_name, run_many, sweep_folder  # noqa: E402
 
@@ -295,8 +296,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--months", type=int, default=120, help="months per run (default 120)")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes (-1: one per core)")
     parser.add_argument("--design-seed", type=int, default=1, help="seed of the Latin hypercube (default 1)")
-    parser.add_argument("--ensemble", type=Path, help="parameter ensemble (CSV/parquet, a row per draw) instead of "
-                                                      "the documented prior ranges")
+    parser.add_argument("--ensemble", type=Path, help="calibrated ensemble (sim/data/calibration.yaml, or CSV/parquet "
+                                                      "with a row per member): its parameters from its members, the "
+                                                      "others from their priors")
     parser.add_argument("--roadmap", type=Path, help="a custom roadmap (YAML, as configs/phase/*.yaml) to compare too")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "phase_comparison", help="output folder")
     parser.add_argument("--from-runs", action="store_true", help="only read the runs already under <out>/runs")
@@ -309,10 +311,10 @@ def main(argv: list[str] | None = None) -> int:
     if clash:
         parser.error(f"{clash}: set by the study itself (use --months; seeds, phases and output are the study's)")
     try:
+        design, sampling = latin_hypercube(args.draws, args.design_seed), "Latin hypercube over sim.priors.PRIORS"
         if args.ensemble:
-            design, sampling = load_ensemble(args.ensemble, args.draws), f"rows of {args.ensemble.name}"
-        else:
-            design, sampling = latin_hypercube(args.draws, args.design_seed), "Latin hypercube over sim.priors.PRIORS"
+            design = with_ensemble(design, load_ensemble(args.ensemble))
+            sampling += f", calibrated parameters from the members of {args.ensemble.name}"
         roadmap = read_roadmap(args.roadmap) if args.roadmap else {}
         names = variants(args.roadmap)
         keys, runs, configs = plan(names, design, args.seeds, args.months, args.overrides, roadmap)
@@ -331,8 +333,8 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out.resolve()
     settings = {"draws": len(design), "seeds": args.seeds, "months": args.months, "sampling": sampling,
                 "design_seed": args.design_seed, "overrides": list(args.overrides), "variants": names,
-                "roadmap": roadmap, "priors": {k: [p.low, p.high, p.source] for k, p in PRIORS.items()}
-                if not args.ensemble else {}, "runs": len(runs)}
+                "roadmap": roadmap, "priors": {k: [p.low, p.high, p.source] for k, p in PRIORS.items()},
+                "runs": len(runs)}
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "kpi_comparison.csv", index=False, float_format="%.6g")
     per_run.to_parquet(out / "effects_runs.parquet", index=False)

@@ -69,14 +69,21 @@ def latin_hypercube(n: int, seed: int = 1, priors: dict[str, Prior] = PRIORS) ->
 
 def load_ensemble(path: str | Path, n: int | None = None) -> pd.DataFrame:
     """A parameter ensemble (one row per draw, one column per config key; a ``weight`` column, if
-    any, is left out), its first ``n`` rows."""
+    any, is left out), its first ``n`` rows. A YAML file is read as ``sim.calibrate`` writes
+    ``sim/data/calibration.yaml``: its ``ensemble`` list of scenario-parameter values."""
+    import yaml
+
     from sim.config import schema_keys
     from sim.parameters import KEYED, NUMBER, SCHEMA
 
     path = Path(path)
     try:
-        frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
-    except (OSError, ValueError) as exc:
+        if path.suffix in (".yaml", ".yml"):
+            members = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("ensemble") or []
+            frame = pd.DataFrame([{f"parameters.{k}": v for k, v in m.items()} for m in members])
+        else:
+            frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    except (OSError, ValueError, AttributeError, yaml.YAMLError) as exc:
         raise ConfigError(str(path), f"cannot be read as a parameter ensemble: {exc}") from exc
     frame = frame.drop(columns=[c for c in ("weight", "draw") if c in frame.columns])
     valid = [k for k in schema_keys("") if k not in ("parameters", "policies", "output")]
@@ -88,6 +95,14 @@ def load_ensemble(path: str | Path, n: int | None = None) -> pd.DataFrame:
     if frame.empty or not all(np.issubdtype(t, np.number) for t in frame.dtypes):
         raise ConfigError(str(path), "needs at least one row of numbers")
     return frame.head(n).reset_index(drop=True) if n else frame
+
+
+def with_ensemble(design: pd.DataFrame, ensemble: pd.DataFrame) -> pd.DataFrame:
+    """The draws, each with the next ensemble member's values (cycled) for the keys the ensemble
+    has: calibrated parameters from the ensemble, the others from their prior ranges."""
+    out = design.drop(columns=[c for c in ensemble.columns if c in design.columns])
+    members = ensemble.iloc[[i % len(ensemble) for i in range(len(design))]].reset_index(drop=True)
+    return pd.concat([out, members], axis=1)
 
 
 def overrides(draw: pd.Series) -> list[str]:

@@ -68,6 +68,18 @@ def test_comparison_refuses_a_pilot_in_none_of_its_variants(tmp_path, capsys):
     assert not (tmp_path / "kpi_comparison.csv").exists()
 
 
+def test_calibrated_ensemble_fills_its_parameters_and_priors_the_rest():
+    from sim.priors import PRIORS, latin_hypercube, load_ensemble, with_ensemble
+    from sim.scenario import DEFAULT_SCENARIO
+
+    ensemble = load_ensemble(DEFAULT_SCENARIO / "calibration.yaml")
+    assert len(ensemble) >= 2 and all(c.startswith("parameters.") for c in ensemble.columns)
+    design = with_ensemble(latin_hypercube(len(ensemble) + 1), ensemble)
+    assert set(design.columns) == set(PRIORS) | set(ensemble.columns)
+    for column in ensemble.columns:  # member i in draw i, cycled
+        assert list(design[column]) == list(ensemble[column]) + [ensemble[column].iloc[0]]
+
+
 def test_ema_model_has_the_project_vocabulary():
     model = wb6_model(months=13, replications=3, root="unused")
     assert {u.name for u in model.uncertainties} >= {"transport_eur_tkm_road", "trust_threshold"}
