@@ -161,7 +161,9 @@ def check_pilot_key(key: str, active: list[str], group_text: str) -> None:
     pilot = parts[1]
     if pilot not in REGISTRY:
         raise ConfigError(key, "unknown pilot", choices=REGISTRY, value=pilot)
-    if pilot not in active:
+    # a pilot kept outside sim/ (own defaults file, no configs/policies option) is switched on
+    # by setting one of its parameters with +policies.<pilot>.<parameter>=...
+    if pilot not in active and REGISTRY[pilot].defaults_file is None:
         switch = ",".join([*active, pilot])
         raise ConfigError(f"policies.{pilot}", f"pilot {pilot!r} is not switched on in this run{group_text}, so "
                           f"its parameters cannot be set; switch it on with policies=[{switch}]",
