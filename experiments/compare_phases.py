@@ -1,31 +1,38 @@
-"""Compare the roadmap phases: baseline, each phase's pilot bundle and the whole roadmap, over
-several seeds, on the real WB6 scenario.
+"""Compare the roadmap phases with the baseline under parameter uncertainty, on the real WB6
+scenario: each phase's effect (phase minus baseline) with its median and 5-95 % interval.
 
-    .venv/bin/python experiments/compare_phases.py [--seeds 10] [--months 120] [--out results/phase_comparison]
-                                                   [--from-runs]
+    .venv/bin/python experiments/compare_phases.py [--draws 8] [--seeds 2] [--months 120] [--jobs 1]
+        [--ensemble FILE] [--roadmap FILE] [--out results/phase_comparison] [--from-runs] [override ...]
 
-One Hydra multirun of the command line (``python -m sim -m phase=baseline,...,roadmap
-seed=range(1,N+1)``, basic launcher) writes every run under ``<out>/runs/``; then the KPIs are
-compared:
+Every variant (baseline, each phase's pilot bundle, the whole roadmap, and a custom roadmap file
+if given) runs at every draw of the uncertain inputs (``sim.priors.PRIORS``, Latin hypercube; with
+``--ensemble sim/data/calibration.yaml``, the calibrated parameters take the values of the
+ensemble's members, one per draw) x every seed. Each phase run is paired with the baseline run of the
+same draw and seed, so the effect carries the parameter uncertainty and the seed noise, not
+the spread of the baseline. Overrides (``parameters.x=v``, ``months=60``, ``policies.<pilot>.<param>=v``
+for the variants whose bundle has that pilot, e.g. its ``start_month``) apply to every run.
 
-- ``kpi_comparison.csv``: per variant and KPI, mean, standard deviation, min and max across seeds
-  of the KPI's end-of-horizon figure, and its change against the baseline run of the same seed
-  (mean and standard deviation of the paired differences, and the mean change in % of the
-  baseline mean);
-- ``kpi_comparison.md``: the same as a readable table;
-- ``kpi_timeseries.png``: monthly KPIs, mean across seeds with a band of +-1 standard deviation;
-- ``kpi_deltas.png``: end-of-horizon change against the baseline per variant, with error bars.
+The runs are a resumable sweep under ``<out>/runs/sweeps/comparison/``; ``--from-runs`` only
+reads them. Written to ``<out>``, byte-identical for the same inputs:
 
-The end-of-horizon figure of a monthly flow is its mean over the last 12 months; of a count
-that accumulates (registrations, investments), its value in the last month; of CRM recovered,
-the total over the run.
+- ``kpi_comparison.csv``: per variant and KPI (every column of kpis.parquet), the median and 5-95 %
+  interval of the end-of-horizon figure and of the paired effect, the share of runs where the
+  effect is positive / negative, and the bimodality coefficient of the effects (above 0.555 hints
+  at two groups of runs);
+- ``effects_runs.parquet``: each run's figure, its baseline's and the effect, with its draw and seed;
+- ``design.csv``: the draws; ``comparison.json``: the settings;
+- ``kpi_comparison.md``: the headline KPIs as a table;
+- ``kpi_effects.png``: effect per variant, one point per run, median and 5-95 % interval;
+- ``kpi_timeseries.png``: monthly KPIs, median across runs with a 5-95 % band.
+
+The end-of-horizon figure of a KPI that never falls (cumulative counts) is its last month; of
+any other, the mean of the last 12 months.
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
+import json
 import sys
 from pathlib import Path
 
@@ -33,221 +40,316 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import yaml
+from omegaconf import OmegaConf
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
 ROOT = Path(__file__).resolve().parents[1]
-VARIANTS = ("baseline", "low_hanging_fruits", "short_term", "medium_term", "long_term", "roadmap")
+sys.path.insert(0, str(ROOT))  # the simulator of this checkout, whichever one is installed
+import matplotlib.pyplot as plt  # noqa: E402
+from hydra.core.override_parser.overrides_parser import OverridesParser  # noqa: E402
+
+from sim.catalogue import kpi_info  # noqa: E402
+from sim.config import compose_config, group_options  # noqa: E402
+from sim.errors import ConfigError, SimInputError  # noqa: E402
+from sim.figures import colour, line_style, number, thousands  # noqa: E402
+from sim.priors import PRIORS, latin_hypercube, load_ensemble, overrides, with_ensemble  # noqa: E402
+from sim.results import is_complete  # noqa: E402
+from sim.sweep import _hydra_ready, job_name, run_many, sweep_folder  # noqa: E402
+
+ORDER = ("baseline", "low_hanging_fruits", "short_term", "medium_term", "long_term", "roadmap")
 LABELS = {"baseline": "baseline", "low_hanging_fruits": "low-hanging fruits (0-12)",
           "short_term": "short term (12-24)", "medium_term": "medium term (24-48)",
           "long_term": "long term (48+)", "roadmap": "full roadmap"}
-COLOURS = {"baseline": "#555555", "low_hanging_fruits": "#66a61e", "short_term": "#1b9e77",
-           "medium_term": "#7570b3", "long_term": "#d95f02", "roadmap": "#e7298a"}
 PHASE_STARTS = {"short_term": 12, "medium_term": 24, "long_term": 48}
-
-#: KPI column, label, unit, how its end-of-horizon figure is taken ("last_year", "last", "total")
-KPIS = (
-    ("exchange_volume_t", "exchange volume", "t/month", "last_year"),
-    ("exchange_value_eur", "exchange value", "EUR/month", "last_year"),
-    ("cross_border_wb6_t", "cross-border WB6 trade", "t/month", "last_year"),
-    ("cross_border_wb6_eow_t", "cross-border WB6 trade as EoW", "t/month", "last_year"),
-    ("export_eu_t", "exports to the EU", "t/month", "last_year"),
-    ("secondary_used_t", "secondary materials used", "t/month", "last_year"),
-    ("landfilled_t", "landfilled", "t/month", "last_year"),
-    ("dumped_t", "dumped illegally", "t/month", "last_year"),
-    ("co2_abated_t", "CO2 abated", "t/month", "last_year"),
-    ("co2_abated_net_t", "CO2 abated net of transport", "t/month", "last_year"),
-    ("cmur_eurostat", "circular material use rate (Eurostat)", "share", "last_year"),
-    ("resource_productivity_pps_kg", "resource productivity (GDP / DMC)", "EUR PPS/kg", "last_year"),
-    ("by_products_registered", "by-product streams registered", "streams", "last"),
-    ("eow_registered", "EoW streams registered", "streams", "last"),
-    ("customs_delay_days", "customs delay", "days", "last_year"),
-    ("customs_waste_filings", "waste-class customs filings", "filings/month", "last_year"),
-    ("collection_rate_plastics", "plastics collection rate", "share", "last"),
-    ("participating_firms", "firms in exchanges", "firms", "last"),
-    ("investments_count", "investments", "count", "last"),
-    ("investment_capex_eur", "investment capex", "EUR", "last"),
-    ("public_funds_eur", "public funds committed", "EUR", "last"),
-    ("leverage_private_per_public_ge", "leverage (private co-finance / public grant equivalent)", "ratio", "last"),
-    ("secondary_crm_recovered_t", "secondary CRM recovered", "t (total)", "total"),
-)
-TIMESERIES = ("exchange_volume_t", "cross_border_wb6_eow_t", "secondary_used_t", "dumped_t",
-              "cmur_eurostat", "customs_delay_days", "eow_registered", "participating_firms")
-DELTAS = ("exchange_volume_t", "cross_border_wb6_eow_t", "secondary_used_t", "co2_abated_t",
-          "landfilled_t", "dumped_t", "cmur_eurostat", "customs_delay_days",
-          "eow_registered", "collection_rate_plastics", "investment_capex_eur", "participating_firms")
+#: KPIs shown in the figures and the Markdown table first, where kpis.parquet has them; the
+#: others with the largest effects fill the remaining panels (all are in the CSV)
+HEADLINE = ("exchange_volume_t", "cross_border_wb6_eow_t", "cross_border_wb6_t", "export_eu_t", "secondary_used_t",
+            "landfilled_t", "dumped_t", "co2_abated_t", "co2_abated_net_t", "cmur_eurostat", "circular_material_use_rate",
+            "customs_delay_days", "by_products_registered",
+            "eow_registered", "participating_firms", "investment_capex_eur", "collection_rate_plastics")
+PANELS = 12
+SWEEP = "comparison"
 
 
-# ---- the runs: one Hydra multirun ------------------------------------------------------
-def sweep(runs: Path, seeds: int, months: int) -> None:
-    """Every variant at every seed, as one multirun of the command line (basic launcher)."""
-    if runs.exists():
-        shutil.rmtree(runs)  # a comparison is made from fresh runs only
-    command = [sys.executable, "-m", "sim", "-m", f"phase={','.join(VARIANTS)}", f"seed=range(1,{seeds + 1})",
-               f"months={months}", f"output.root={runs}", "output.write_flows=false", "hydra/launcher=basic"]
-    print("running:", " ".join(command[1:]), flush=True)
-    done = subprocess.run(command, cwd=ROOT)
-    if done.returncode != 0:
-        raise SystemExit(f"error: the sweep failed (exit code {done.returncode})")
+# ---- the study's runs ---------------------------------------------------------------------
+def variants(roadmap: Path | None) -> list[str]:
+    phases = group_options("phase")
+    names = [v for v in ORDER if v in phases] + [v for v in phases if v not in ORDER]
+    return names + ([f"custom:{roadmap.stem}"] if roadmap else [])
 
 
-def load_runs(runs: Path, seeds: int, months: int) -> pd.DataFrame:
-    """The KPIs of every complete run under ``runs``, labelled with its phase and seed (read
-    from the run's own config.yaml, wherever the sweep placed its folder)."""
-    frames = {}
-    for manifest in runs.rglob("manifest.json"):
-        config = yaml.safe_load((manifest.parent / "config.yaml").read_text(encoding="utf-8"))
-        key = (config["phase"], config["seed"])
-        if config["months"] == months and key in frames:
-            raise SystemExit(f"error: two runs of {key} under {runs}")
-        if config["months"] == months:
-            frames[key] = pd.read_parquet(manifest.parent / "kpis.parquet").assign(variant=key[0], seed=key[1])
-    missing = [(v, s) for v in VARIANTS for s in range(1, seeds + 1) if (v, s) not in frames]
+def read_roadmap(path: Path) -> dict:
+    """A custom roadmap: a YAML file in the form of configs/phase/*.yaml (``policies: {pilot:
+    {start_month: ..., ...}}``; pilots listed as ``/policies/<pilot>`` under ``defaults`` are
+    switched on with their defaults)."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), f"cannot read the roadmap file: {exc}") from exc
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        raise ConfigError(f"{path}:{mark.line + 1 if mark else 1}", f"cannot be read as YAML: {exc.problem}") from exc
+    if not isinstance(raw, dict) or not isinstance(raw.get("policies", {}), dict):
+        raise ConfigError(str(path), "needs a mapping with 'policies: {pilot: {parameter: value}}'")
+    pilots = {str(d).removeprefix("/policies/"): {} for d in raw.get("defaults", []) if str(d).startswith("/policies/")}
+    return {**pilots, **(raw.get("policies") or {})}
+
+
+def _active(variant: str, roadmap: dict) -> set[str]:
+    return set(roadmap) if variant.startswith("custom:") else set(compose_config([f"phase={variant}"]).policies)
+
+
+def plan(names: list[str], design: pd.DataFrame, seeds: int, months: int, extra: list[str],
+         roadmap: dict) -> tuple[list[dict], list[list[str]], list]:
+    """Each run: its (variant, draw, seed), its overrides (which name its folder) and its config."""
+    parser = OverridesParser.create()
+    pilot_overrides = [o for o in extra if o.lstrip("+").startswith("policies.")]
+    for text in pilot_overrides:
+        pilot = text.lstrip("+").split(".")[1]
+        if not any(pilot in _active(v, roadmap) for v in names):
+            raise ConfigError(text.split("=")[0], f"pilot {pilot!r} is in none of the compared variants",
+                              choices=sorted(set().union(*(_active(v, roadmap) for v in names))))
+    keys, runs, configs = [], [], []
+    for variant in names:
+        active = _active(variant, roadmap)
+        mine = [o for o in extra if o not in pilot_overrides or o.lstrip("+").split(".")[1] in active]
+        for draw, row in design.iterrows():
+            for seed in range(1, seeds + 1):
+                common = [f"months={months}", f"seed={seed}", "output.write_flows=false", *overrides(row), *mine]
+                if variant.startswith("custom:"):
+                    name = variant.split(":", 1)[1]
+                    cfg = compose_config(_hydra_ready([o for o in common if o not in pilot_overrides]))
+                    cfg = OmegaConf.merge(cfg, {"policies": roadmap, "phase": name, "run_name": name})
+                    for text in (o for o in mine if o in pilot_overrides):
+                        override = parser.parse_override(text)
+                        OmegaConf.update(cfg, override.key_or_group, override.value(), force_add=True)
+                    ov = [f"roadmap={name}", *common]
+                else:
+                    cfg, ov = None, [f"phase={variant}", *common]
+                keys.append({"variant": variant, "draw": int(draw), "seed": seed})
+                runs.append(ov)
+                configs.append(cfg)
+    return keys, runs, configs
+
+
+def load(folders: list[Path], keys: list[dict]) -> pd.DataFrame:
+    missing = [k for f, k in zip(folders, keys) if not is_complete(f)]
     if missing:
-        raise SystemExit(f"error: {len(missing)} run(s) missing under {runs}, e.g. phase={missing[0][0]} "
-                         f"seed={missing[0][1]}")
-    return pd.concat(frames.values(), ignore_index=True)
+        raise ConfigError("--from-runs", f"{len(missing)} of {len(keys)} runs missing, e.g. {missing[0]}; "
+                          "run without --from-runs to make them")
+    return pd.concat([pd.read_parquet(f / "kpis.parquet").assign(**k) for f, k in zip(folders, keys)],
+                     ignore_index=True)
 
 
-def end_of_horizon(kpis: pd.DataFrame) -> pd.DataFrame:
-    """One figure per variant, seed and KPI (see the module docstring)."""
-    last_step = kpis["step"].max()
-    groups = kpis.groupby(["variant", "seed"])
-    parts = {}
-    for column, _, _, how in KPIS:
-        if how == "last_year":
-            parts[column] = kpis[kpis["step"] > last_step - 12].groupby(["variant", "seed"])[column].mean()
-        elif how == "last":
-            parts[column] = groups[column].last()
-        else:
-            parts[column] = groups[column].sum()
-    return pd.DataFrame(parts)
+# ---- effects ------------------------------------------------------------------------------
+def kpi_columns(kpis: pd.DataFrame) -> list[str]:
+    skip = {"step", "year", "variant", "draw", "seed"}
+    return [c for c in kpis.columns if c not in skip and pd.api.types.is_numeric_dtype(kpis[c])]
 
 
-def comparison_table(figures: pd.DataFrame) -> pd.DataFrame:
+def end_of_horizon(kpis: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """One figure per run and KPI, and how each KPI's figure is taken (``last`` or ``last_year``)."""
+    columns = kpi_columns(kpis)
+    runs = kpis.sort_values("step").groupby(["variant", "draw", "seed"])
+    never_falls = runs[columns].agg(lambda s: bool((s.diff().dropna() >= 0).all())).all()
+    how = {c: "last" if never_falls[c] else "last_year" for c in columns}
+    last = runs[columns].last()
+    recent = kpis[kpis["step"] > kpis["step"].max() - 12].groupby(["variant", "draw", "seed"])[columns].mean()
+    figures = pd.DataFrame({c: (last[c] if how[c] == "last" else recent[c]) for c in columns})
+    return figures, how
+
+
+def bimodality(x: np.ndarray) -> float:
+    """Sarle's bimodality coefficient (skewness^2 + 1) / excess-corrected kurtosis; > 0.555 (the
+    uniform's) hints at two modes. NaN for fewer than 4 values or none that differ."""
+    n = len(x)
+    if n < 4 or np.ptp(x) <= 1e-12 * max(1.0, np.abs(x).max()):
+        return float("nan")
+    from scipy.stats import kurtosis, skew
+
+    g, k = skew(x, bias=False), kurtosis(x, bias=False)
+    return float((g ** 2 + 1) / (k + 3 * (n - 1) ** 2 / ((n - 2) * (n - 3))))
+
+
+def effects(figures: pd.DataFrame, how: dict[str, str], names: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per-run effects (tidy) and their summary per variant (in the order of ``names``) and KPI."""
     base = figures.xs("baseline", level="variant")
-    rows = []
-    for variant in VARIANTS:
+    long = []
+    for variant in names:
         values = figures.xs(variant, level="variant")
-        delta = values - base.loc[values.index]  # paired by seed
-        for column, label, unit, how in KPIS:
-            base_mean = base[column].mean()
-            rows.append({
-                "variant": variant, "kpi": column, "label": label, "unit": unit, "figure": how,
-                "mean": values[column].mean(), "std": values[column].std(ddof=1),
-                "min": values[column].min(), "max": values[column].max(),
-                "delta_mean": delta[column].mean(), "delta_std": delta[column].std(ddof=1),
-                "delta_pct": 100.0 * delta[column].mean() / base_mean if base_mean != 0 else np.nan,
-                "seeds": len(values),
-            })
-    return pd.DataFrame(rows)
+        paired = base.loc[values.index]
+        frame = pd.DataFrame({"value": values.stack(), "baseline": paired.stack()})
+        frame["effect"] = frame["value"] - frame["baseline"]
+        long.append(frame.reset_index().rename(columns={"level_2": "kpi"}).assign(variant=variant))
+    runs = pd.concat(long, ignore_index=True)[["variant", "draw", "seed", "kpi", "value", "baseline", "effect"]]
+    rows = []
+    for (variant, kpi), group in runs.groupby(["variant", "kpi"], sort=False):
+        e, v = group["effect"].to_numpy(), group["value"].to_numpy()
+        info = kpi_info(kpi)
+        rows.append({"variant": variant, "kpi": kpi, "unit": info.unit, "figure": how[kpi], "runs": len(group),
+                     "value_median": np.median(v), "value_p05": np.quantile(v, 0.05), "value_p95": np.quantile(v, 0.95),
+                     "effect_median": np.median(e), "effect_p05": np.quantile(e, 0.05),
+                     "effect_p95": np.quantile(e, 0.95), "effect_mean": e.mean(),
+                     "share_positive": float((e > 1e-9 * (1 + np.abs(v))).mean()),
+                     "share_negative": float((e < -1e-9 * (1 + np.abs(v))).mean()), "bimodality": bimodality(e)})
+    return runs, pd.DataFrame(rows)
 
 
-def fmt(x: float) -> str:
-    """Three significant digits; thousands separated; float dust shown as 0."""
-    if not np.isfinite(x):
-        return "n/a"
-    if abs(x) < 1e-9:
-        return "0"
-    if 1e3 <= abs(x) < 1e6:
-        return f"{x:,.0f}"
-    return f"{x:.3g}"
+def panels(table: pd.DataFrame) -> list[str]:
+    """The headline KPIs there are, then those with the largest effects relative to their level."""
+    present = [k for k in HEADLINE if k in set(table["kpi"])]
+    rest = table[~table["kpi"].isin(present) & (table["variant"] != "baseline")].copy()
+    rest["size"] = rest["effect_median"].abs() / (rest["value_median"].abs() + 1e-9)
+    ranked = rest.groupby("kpi")["size"].max().sort_values(ascending=False, kind="stable")
+    return (present + [k for k in ranked.index if ranked[k] > 1e-6])[:PANELS]
 
 
-def markdown(table: pd.DataFrame, seeds: int, months: int) -> str:
-    lines = [
-        f"# Roadmap phases vs baseline (real WB6 scenario, {months} months, seeds 1-{seeds})",
-        "",
-        "Each cell: mean across seeds (± standard deviation) of the end-of-horizon figure; below it, the change "
-        "against the baseline run of the same seed (mean ± standard deviation of the paired differences, and % of "
-        "the baseline mean). Figure: `last_year` = mean of the last 12 months, `last` = last month, `total` = "
-        "sum over the run. Made by `experiments/compare_phases.py`.",
-        "",
-        "| KPI | unit | figure | " + " | ".join(LABELS[v] for v in VARIANTS) + " |",
-        "|---|---|---|" + "---|" * len(VARIANTS),
-    ]
-    for column, label, unit, how in KPIS:
+# ---- tables and figures -----------------------------------------------------------------
+def label(variant: str) -> str:
+    return LABELS.get(variant, variant.replace("custom:", "custom roadmap: "))
+
+
+def markdown(table: pd.DataFrame, settings: dict, shown: list[str]) -> str:
+    names = list(dict.fromkeys(table["variant"]))
+    lines = [f"# Roadmap phases vs baseline: effects with uncertainty (real WB6 scenario, {settings['months']} months)",
+             "", f"{settings['draws']} draws of the uncertain inputs ({settings['sampling']}) x {settings['seeds']} seeds "
+             f"= {settings['draws'] * settings['seeds']} runs per variant; overrides: "
+             f"{' '.join(settings['overrides']) or 'none'}. Baseline column: median [5 %, 95 %] of the end-of-horizon "
+             "figure. Other columns: the effect, phase run minus the baseline run of the same draw and seed, median "
+             "[5 %, 95 %]; (+n %) is the share of runs where it is positive. Made by `experiments/compare_phases.py`.",
+             "", "| KPI | unit | figure | " + " | ".join(label(v) for v in names) + " |",
+             "|---|---|---|" + "---|" * len(names)]
+    for kpi in shown:
         cells = []
-        for variant in VARIANTS:
-            row = table[(table["variant"] == variant) & (table["kpi"] == column)].iloc[0]
-            cell = f"{fmt(row['mean'])} ± {fmt(row['std'])}"
-            if variant != "baseline":
-                pct = "" if not np.isfinite(row["delta_pct"]) else f", {row['delta_pct']:+.1f} %"
-                cell += f"<br>Δ {fmt(row['delta_mean'])} ± {fmt(row['delta_std'])}{pct}"
-            cells.append(cell)
-        lines.append(f"| {label} (`{column}`) | {unit} | {how} | " + " | ".join(cells) + " |")
+        for variant in names:
+            r = table[(table["variant"] == variant) & (table["kpi"] == kpi)].iloc[0]
+            if variant == "baseline":
+                cells.append(f"{number(r['value_median'])} [{number(r['value_p05'])}, {number(r['value_p95'])}]")
+            else:
+                cells.append(f"{number(r['effect_median'])} [{number(r['effect_p05'])}, {number(r['effect_p95'])}] "
+                             f"(+{100 * r['share_positive']:.0f} %)")
+        r = table[table["kpi"] == kpi].iloc[0]
+        lines.append(f"| `{kpi}` | {r['unit']} | {r['figure']} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
-def plot_timeseries(kpis: pd.DataFrame, path: Path) -> None:
-    units = {c: u for c, _, u, _ in KPIS}
-    labels = {c: lab for c, lab, _, _ in KPIS}
-    fig, axes = plt.subplots(4, 2, figsize=(13, 14), sharex=True)
-    for ax, column in zip(axes.flat, TIMESERIES):
-        stats = kpis.groupby(["variant", "step"])[column].agg(["mean", "std"]).fillna(0.0)
-        for variant in VARIANTS:
+def plot_effects(runs: pd.DataFrame, table: pd.DataFrame, shown: list[str], path: Path, title: str) -> None:
+    names = [v for v in dict.fromkeys(runs["variant"]) if v != "baseline"]
+    cols = 4
+    fig, axes = plt.subplots(int(np.ceil(len(shown) / cols)), cols, figsize=(16, 3.4 * np.ceil(len(shown) / cols)),
+                             squeeze=False)
+    jitter = np.random.default_rng(0)
+    for ax, kpi in zip(axes.flat, shown):
+        for i, variant in enumerate(names):
+            e = runs[(runs["variant"] == variant) & (runs["kpi"] == kpi)]["effect"].to_numpy()
+            ax.scatter(i + jitter.uniform(-0.22, 0.22, len(e)), e, s=9, alpha=0.55, color=colour(variant, i), lw=0)
+            r = table[(table["variant"] == variant) & (table["kpi"] == kpi)].iloc[0]
+            ax.vlines(i + 0.32, r["effect_p05"], r["effect_p95"], color="black", lw=1.4)
+            ax.plot([i + 0.26, i + 0.38], [r["effect_median"]] * 2, color="black", lw=2.2)
+        ax.axhline(0.0, color="#888888", lw=0.8)
+        unit = table[table["kpi"] == kpi]["unit"].iloc[0]
+        how = table[table["kpi"] == kpi]["figure"].iloc[0].replace("_", " ")
+        ax.set_title(f"{kpi}\n({unit or 'no unit'}, {how})", fontsize=9)
+        ax.set_xticks(range(len(names)), [label(v).split(" (")[0] for v in names], rotation=30, ha="right", fontsize=8)
+        thousands(ax)
+        ax.grid(axis="y", alpha=0.3)
+    for ax in list(axes.flat)[len(shown):]:
+        ax.set_visible(False)
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout(rect=(0, 0, 1, 0.96))
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def plot_timeseries(kpis: pd.DataFrame, shown: list[str], path: Path, title: str) -> None:
+    names = list(dict.fromkeys(kpis["variant"]))
+    shown = shown[:8]
+    fig, axes = plt.subplots(int(np.ceil(len(shown) / 2)), 2, figsize=(13, 3.2 * np.ceil(len(shown) / 2)),
+                             sharex=True, squeeze=False)
+    for ax, kpi in zip(axes.flat, shown):
+        stats = kpis.groupby(["variant", "step"])[kpi].quantile([0.05, 0.5, 0.95]).unstack()
+        for i, variant in enumerate(names):
             s = stats.loc[variant]
-            ax.plot(s.index, s["mean"], color=COLOURS[variant], label=LABELS[variant], lw=1.6)
-            ax.fill_between(s.index, s["mean"] - s["std"], s["mean"] + s["std"], color=COLOURS[variant], alpha=0.15,
-                            lw=0)
+            ax.fill_between(s.index, s[0.05], s[0.95], color=colour(variant, i), alpha=0.10, lw=0)
+            ax.plot(s.index, s[0.5], color=colour(variant, i), label=label(variant), **line_style(i, len(names)))
         for month in PHASE_STARTS.values():
             ax.axvline(month, color="#999999", lw=0.8, ls=":")
-        ax.set_title(labels[column], fontsize=11)
-        ax.set_ylabel(units[column].replace(" (total)", ""))
+        ax.set_title(f"{kpi} ({kpi_info(kpi).unit or 'no unit'})", fontsize=10)
+        thousands(ax)
         ax.grid(alpha=0.3)
     for ax in axes[-1]:
         ax.set_xlabel("month")
-    axes[0, 0].legend(fontsize=8, loc="upper left")
-    fig.suptitle("KPIs by month: mean across seeds, band ±1 standard deviation; dotted lines: phase starts",
-                 fontsize=12)
-    fig.tight_layout(rect=(0, 0, 1, 0.98))
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
-def plot_deltas(table: pd.DataFrame, path: Path) -> None:
-    variants = [v for v in VARIANTS if v != "baseline"]
-    fig, axes = plt.subplots(3, 4, figsize=(16, 10))
-    x = np.arange(len(variants))
-    for ax, column in zip(axes.flat, DELTAS):
-        rows = table[table["kpi"] == column].set_index("variant").loc[variants]
-        ax.bar(x, rows["delta_mean"], yerr=rows["delta_std"], color=[COLOURS[v] for v in variants], capsize=3)
-        ax.axhline(0.0, color="black", lw=0.8)
-        ax.set_title(f"{rows['label'].iloc[0]}\n({rows['unit'].iloc[0]}, {rows['figure'].iloc[0].replace('_', ' ')})",
-                     fontsize=10)
-        ax.set_xticks(x, [LABELS[v].split(" (")[0] for v in variants], rotation=35, ha="right", fontsize=8)
-        ax.grid(axis="y", alpha=0.3)
-    fig.suptitle("End-of-horizon change against the baseline (paired by seed; error bars: ±1 standard deviation)",
-                 fontsize=12)
+    for ax in list(axes.flat)[len(shown):]:
+        ax.set_visible(False)
+    axes[0, 0].legend(fontsize=7, loc="upper left")
+    fig.suptitle(title, fontsize=11)
     fig.tight_layout(rect=(0, 0, 1, 0.97))
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=100)
     plt.close(fig)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seeds", type=int, default=10, help="seeds 1..N per variant (default 10)")
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    parser.add_argument("--draws", type=int, default=8, help="draws of the uncertain inputs (default 8)")
+    parser.add_argument("--seeds", type=int, default=2, help="seeds 1..N per draw (default 2)")
     parser.add_argument("--months", type=int, default=120, help="months per run (default 120)")
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes (-1: one per core)")
+    parser.add_argument("--design-seed", type=int, default=1, help="seed of the Latin hypercube (default 1)")
+    parser.add_argument("--ensemble", type=Path, help="calibrated ensemble (sim/data/calibration.yaml, or CSV/parquet "
+                                                      "with a row per member): its parameters from its members, the "
+                                                      "others from their priors")
+    parser.add_argument("--roadmap", type=Path, help="a custom roadmap (YAML, as configs/phase/*.yaml) to compare too")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "phase_comparison", help="output folder")
-    parser.add_argument("--from-runs", action="store_true",
-                        help="compare the runs already under <out>/runs instead of running the sweep again")
-    args = parser.parse_args()
-    if args.seeds < 2 or args.months < 13:
-        parser.error("need --seeds >= 2 (for a spread) and --months >= 13 (for a last year)")
+    parser.add_argument("--from-runs", action="store_true", help="only read the runs already under <out>/runs")
+    parser.add_argument("overrides", nargs="*", help="config overrides for every run, e.g. parameters.handling_eur_t=6")
+    args = parser.parse_args(argv)
+    if args.draws < 1 or args.seeds < 1 or args.draws * args.seeds < 2 or args.months < 13:
+        parser.error("need --draws x --seeds >= 2 (for an interval) and --months >= 13 (for a last year)")
+    clash = [o for o in args.overrides if o.split("=")[0].lstrip("+") in {"months", "seed", "phase", "policies"}
+             or o.startswith("output.")]
+    if clash:
+        parser.error(f"{clash}: set by the study itself (use --months; seeds, phases and output are the study's)")
+    try:
+        design, sampling = latin_hypercube(args.draws, args.design_seed), "Latin hypercube over sim.priors.PRIORS"
+        if args.ensemble:
+            design = with_ensemble(design, load_ensemble(args.ensemble))
+            sampling += f", calibrated parameters from the members of {args.ensemble.name}"
+        roadmap = read_roadmap(args.roadmap) if args.roadmap else {}
+        names = variants(args.roadmap)
+        keys, runs, configs = plan(names, design, args.seeds, args.months, args.overrides, roadmap)
+        root = args.out.resolve() / "runs"
+        if args.from_runs:
+            folders = [sweep_folder(root, SWEEP) / job_name(ov) for ov in runs]
+        else:
+            folders = run_many(runs, root, SWEEP, args.jobs, "comparison", configs=configs)
+        kpis = load(folders, keys)
+    except SimInputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    figures, how = end_of_horizon(kpis)
+    per_run, table = effects(figures, how, names)
+    shown = panels(table)
     out = args.out.resolve()
-    runs = out / "runs"
-    if not args.from_runs:
-        sweep(runs, args.seeds, args.months)
-    kpis = load_runs(runs, args.seeds, args.months)
-    table = comparison_table(end_of_horizon(kpis))
+    settings = {"draws": len(design), "seeds": args.seeds, "months": args.months, "sampling": sampling,
+                "design_seed": args.design_seed, "overrides": list(args.overrides), "variants": names,
+                "roadmap": roadmap, "priors": {k: [p.low, p.high, p.source] for k, p in PRIORS.items()},
+                "runs": len(runs)}
     out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "kpi_comparison.csv", index=False)
-    (out / "kpi_comparison.md").write_text(markdown(table, args.seeds, args.months), encoding="utf-8")
-    plot_timeseries(kpis, out / "kpi_timeseries.png")
-    plot_deltas(table, out / "kpi_deltas.png")
+    table.to_csv(out / "kpi_comparison.csv", index=False, float_format="%.6g")
+    per_run.to_parquet(out / "effects_runs.parquet", index=False)
+    design.rename_axis("draw").to_csv(out / "design.csv")
+    (out / "comparison.json").write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
+    (out / "kpi_comparison.md").write_text(markdown(table, settings, shown), encoding="utf-8")
+    note = f"{len(design)} draws x {args.seeds} seeds, {args.months} months"
+    plot_effects(per_run, table, shown, out / "kpi_effects.png",
+                 f"Effect against the baseline run of the same draw and seed ({note}): one point per run, "
+                 "black: median and 5-95 % interval")
+    plot_timeseries(kpis, shown, out / "kpi_timeseries.png",
+                    f"KPIs by month: median across runs, band 5-95 % ({note}); dotted: phase starts")
     print(f"comparison written to {out}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
