@@ -1227,6 +1227,38 @@ def build_parameters(facts):
         "search_cost_eur_t": p(2.0, "EUR per tonne traded", f"{SEED001} (legal.transaction_costs)",
                                "value assumed: cost of finding a partner and negotiating, per "
                                "tonne; a digital platform lowers it"),
+        # who knows whom (sim/relations.py): trade only between firms that know of each other
+        "partner_knowledge": p(1, "1 = trade only with known partners, 0 = everyone knows everyone",
+                               f"{SEED001} (legal.transaction_costs, fiss.facilitators)",
+                               "partner mapping is a cost firms face (seed); 0 reproduces the open "
+                               "market for comparison"),
+        "relation_seed_contacts": p(3, "partners per firm and material", f"{SEED001} (is.colocation)",
+                                    "value assumed: at the start a firm knows its three nearest "
+                                    "trading partners per material nearby, and firms of the sectors "
+                                    "already trading their three nearest such partners"),
+        "relation_colocation_km": p(10.0, "km", f"{SEED001} (is.colocation)",
+                                    "value assumed: firms within 10 km (one industrial zone or town) "
+                                    "know of each other"),
+        "relation_trust_initial": p(0.5, "index in [0,1]", f"{SEED001} (is.trust_areas)",
+                                    "value assumed: trust on a new link, halfway"),
+        "relation_trust_floor": p(0.2, "index in [0,1]", f"{SEED001} (fiss.facilitators)",
+                                  "value assumed: a link whose trust falls below this is dropped"),
+        "relation_trust_gain": p(0.1, "share of the gap to full trust per good shipment",
+                                 f"{SEED001} (is.trust_areas)", "value assumed"),
+        "relation_trust_loss_refusal": p(0.3, "share of trust lost per refused shipment",
+                                         f"{SEED001} (legal.cross_border_shipments)", "value assumed"),
+        "relation_trust_loss_delay": p(0.1, "share of trust lost per shipment held 30 days or more at borders",
+                                       f"{SEED001} (legal.cross_border_shipments)",
+                                       "value assumed; in proportion below 30 days"),
+        "relation_trust_loss_complaint": p(0.2, "share of trust lost per quality complaint",
+                                           f"{SEED001} (is.trust_areas)", "value assumed"),
+        "quality_complaint_max": p(0.1, "chance of a complaint for a lot at the buyer's lowest grade",
+                                   f"{SEED001} (is.trust_areas)",
+                                   "value assumed; none for the best grade, linear between"),
+        "partner_search_per_month": p(0.03, "chance per month", f"{SEED001} (legal.transaction_costs)",
+                                      "value assumed: a firm with unsold output or idle capacity looks "
+                                      "for new partners about once in three years on its own (time "
+                                      "investment for partner mapping)"),
         # further sourced facts for permitting and financing pilots
         "permitting_recycling_months": p(perm_r["value"], "months", src_of(perm_r),
                                          "CRMA maximum permitting time for processing/recycling "

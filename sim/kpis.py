@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sim.market import OUTCOMES, SHIPMENT_COLUMNS, Shipments, total
+from sim.relations import LINK_SOURCES
 from sim.world import STATUSES, WASTE
 
 #: sourced DMC and GDP per economy (docs/kpis.md "Reference data")
@@ -43,6 +44,62 @@ ACTIVE_MONTHS = 6
 def _ratio(num, den):
     num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
     return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+
+
+#: KPIs of the roadmap's process (seed 001's suggested KPIs), written by ``roadmap_kpis``
+PROCESS_KPIS = (
+    "relationship_links", "relationship_trust_mean", *(f"links_made_{how}" for how in LINK_SOURCES),
+    "event_participants", "events_held", "firms_reached", "leads_found", "pilot_proposals",
+    "pilots_in_implementation", "regular_exchanges", "lead_conversion_rate", "firms_mapped", "mapping_cost_eur",
+    "park_operators_engaged", "park_tenants", "lsg_mou_signatories", "separate_collection_streams",
+    "public_procurement_t", "platform_members", "platform_active_members",
+)
+#: KPIs a scale-or-pivot rule may judge a pilot by
+REVIEW_KPIS = PROCESS_KPIS + ("exchange_volume_t", "exchange_value_eur", "co2_abated_t", "participating_firms")
+
+
+def roadmap_kpis(model, row: dict) -> None:
+    """The process KPIs of ``PROCESS_KPIS`` into ``row``: the relationship graph, and what the
+    roadmap's actors did (zero where a pilot does not run). Counts are cumulative unless they
+    say "this month"."""
+    actors = model.pilot_actors
+    relations = model.relations
+    row["relationship_links"] = relations.n_links
+    row["relationship_trust_mean"] = float(relations.trust.mean()) if len(relations.trust) else 0.0
+    for how in LINK_SOURCES:
+        row[f"links_made_{how}"] = relations.made.get(how, 0)
+    chambers = actors.get("chamber", [])
+    row["event_participants"] = sum(c.participants_this_month for c in chambers)  # this month
+    row["events_held"] = sum(c.events_held for c in chambers)
+    reached = np.zeros(model.firms.n_firms, dtype=bool)
+    for c in chambers:
+        reached |= c.reached
+    row["firms_reached"] = int(reached.sum())
+    cases = [case for b in actors.get("broker", []) for case in b.cases]
+    stages = [case["stage"] for case in cases]
+    row["leads_found"] = len(cases)
+    row["pilot_proposals"] = sum(s != "lead" for s in stages)  # business cases drafted
+    row["pilots_in_implementation"] = stages.count("pilot")  # this month
+    row["regular_exchanges"] = stages.count("regular")
+    closed = stages.count("regular") + stages.count("failed") + stages.count("dropped")
+    row["lead_conversion_rate"] = stages.count("regular") / closed if closed else 0.0
+    forces = actors.get("mapping_task_force", [])
+    mapped = np.zeros(model.firms.n_firms, dtype=bool)
+    for force in forces:
+        mapped |= force.mapped
+    row["firms_mapped"] = int(mapped.sum())
+    row["mapping_cost_eur"] = float(sum(f.spent_eur for f in forces))
+    parks = actors.get("park_coordinator", [])
+    row["park_operators_engaged"] = len(parks)
+    row["park_tenants"] = int(sum(len(p.tenants) for p in parks))
+    cities = actors.get("municipality", [])
+    row["lsg_mou_signatories"] = sum(c.signed for c in cities)
+    row["separate_collection_streams"] = sum(len(c.collecting) for c in cities)
+    buying = [c.row for c in cities if c.signed and c.procure]
+    row["public_procurement_t"] = float(model.market.flows.received[buying].sum()) if buying else 0.0  # this month
+    platforms = actors.get("platform", [])
+    row["platform_members"] = int(sum(p.listed.sum() for p in platforms))
+    row["platform_active_members"] = int(sum(p.active_members() for p in platforms))
 
 
 class KpiRecorder:
@@ -133,6 +190,7 @@ class KpiRecorder:
                      "status_criteria", "recognition_pairs"):
             row[name] = int(row[name])
         self._region_figures(row)
+        roadmap_kpis(model, row)
         self.rows.append(row)
 
     def economy_figures(self, arrived: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

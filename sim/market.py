@@ -81,6 +81,10 @@ class Market:
         self.origin_row[self.origin_nodes] = np.arange(len(self.origin_nodes))
         self.cost = self.first_crossing = self.n_crossings = self._route_cost = None
         self._cost_key = self._surcharge = None
+        #: EUR/t off the delivered cost between site pairs that share infrastructure (eco-industrial
+        #: parks): (origin node, destination node) -> saving
+        self.site_savings: dict[tuple[int, int], float] = {}
+        self._savings_applied: dict[tuple[int, int], float] = {}
         self.shipments = Shipments.concat([])
         #: shipments dispatched in earlier months: this month's ids start here (ids are unique over the run)
         self.first_shipment_id = 0
@@ -114,9 +118,14 @@ class Market:
                 self.origin_nodes, road, rail, crossing_cost, np.zeros(len(STATUSES))
             )
         # a class surcharge (handling, permits, search) adds the same to every route: no re-routing
-        if rerouted or not np.array_equal(surcharge, self._surcharge):
+        if rerouted or not np.array_equal(surcharge, self._surcharge) or self.site_savings != self._savings_applied:
             self._surcharge = surcharge
             self.cost = self._route_cost + surcharge[:, None, None]
+            for (origin, dest), saving in self.site_savings.items():
+                if self.origin_row[origin] >= 0:
+                    at = self.cost[:, self.origin_row[origin], dest]
+                    self.cost[:, self.origin_row[origin], dest] = np.maximum(at - saving, 0.0)
+            self._savings_applied = dict(self.site_savings)
 
     # ---- the month -----------------------------------------------------------------
     def open_month(self) -> None:
@@ -131,6 +140,16 @@ class Market:
 
     def clear(self) -> None:
         """Match offers and bids material by material; dispatch the shipments."""
+        shipped: list[Shipments] = []
+        for m, sellers, buyers, tonnes, cls, unit_cost in self.match():
+            shipped.append(self.dispatch(m, sellers, buyers, tonnes, cls, unit_cost,
+                                         first_id=self.first_shipment_id + sum(len(part) for part in shipped)))
+        self.shipments = Shipments.concat(shipped)
+
+    def match(self, open_market: bool = False):
+        """This month's matches, material by material: (material, seller rows, buyer rows,
+        tonnes, shipment class, delivered cost) in the order served, among the pairs that know
+        of each other (everyone, with ``open_market``)."""
         model, firms = self.model, self.model.firms
         self.refresh_costs()
         part = firms.participating
@@ -141,7 +160,6 @@ class Market:
         self.supply = supply_all
         bid_all = firms.capacity * part[:, None]
         outside = model.disposal_cost_eur_t()
-        shipped: list[Shipments] = []
         for m in range(model.n_materials):
             sellers = np.flatnonzero(supply_all[:, m] > 0.0)
             buyers = np.flatnonzero(bid_all[:, m] > 0.0)
@@ -155,10 +173,9 @@ class Market:
                 bid_all[buyers, m], firms.node[buyers], model.willingness_to_pay(buyers, m),
                 firms.economy[buyers], firms.min_quality[buyers, m],
                 model.shipment_class_matrix(m), self.cost,
+                known=None if open_market else model.relations.kernel_view(sellers, buyers),
             )
-            shipped.append(self.dispatch(m, sellers[s_idx], buyers[b_idx], tonnes, cls, unit_cost,
-                                         first_id=self.first_shipment_id + sum(len(part) for part in shipped)))
-        self.shipments = Shipments.concat(shipped)
+            yield m, sellers[s_idx], buyers[b_idx], tonnes, cls, unit_cost
 
     def dispatch(self, material: int, seller: np.ndarray, buyer: np.ndarray, tonnes: np.ndarray,
                  shipment_class: np.ndarray, unit_cost: np.ndarray, first_id: int = 0) -> Shipments:

@@ -16,6 +16,7 @@ from sim.kpis import KpiRecorder
 from sim.ledger import check_month
 from sim.market import Market
 from sim.policies import build_policies
+from sim.relations import Relations
 from sim.scenario import DEFAULT_SCENARIO, KEYED, PARAMETERS, Scenario, check_parameters, load_scenario
 from sim.state import build_firm_arrays
 from sim.world import BY_PRODUCT, EOW, STATUSES, WASTE, Network
@@ -110,9 +111,16 @@ class WB6Model(mesa.Model):
         self.pipeline = InvestmentPipeline(self)
         #: the investments firms went ahead with, one record each
         self.investments = self.pipeline.records
+        #: who knows whom: firms trade only with partners they know of
+        self.relations = Relations(self)
+        self.relations.seed(self.region.firms["sector"].isin(self.params["sectors_trading_at_start"]).to_numpy())
         self.market = Market(self)
         self.kpis = KpiRecorder(self)
         self.backlog_by_material_open = np.zeros(self.n_materials)
+        #: agents the roadmap's pilots made, by actor kind (chambers, brokers, ...)
+        self.pilot_actors: dict[str, list] = {}
+        #: what the scale-or-pivot reviews decided, one record per pilot and review
+        self.pilot_decisions: list[dict] = []
         self.policies = build_policies(dict(cfg.policies), self)
         self.active_policies: list = []
         #: agents of the added actor kinds the config names, by stage of the month
@@ -209,6 +217,9 @@ class WB6Model(mesa.Model):
     def step(self) -> None:
         """One month: pilots act, regulators test, PROs collect, firms decide, the market
         clears, customs clear the borders, leftovers are disposed of, the ledger is checked."""
+        if self.month == 0:
+            # the trade under way links its partners (priced with the first month's costs)
+            self.relations.seed_trade(self.market)
         self.start_due_policies()
         self.pipeline.commission_plants()
         self.actors_act("month_start")
@@ -227,6 +238,9 @@ class WB6Model(mesa.Model):
         for post in self.customs:
             post.step()
         self.market.settle()
+        shipments = self.market.shipments
+        self.relations.learn(shipments, self.relations.complaints(shipments))
+        self.firm_class.search_partners(self)
         self.actors_act("month_end")
         if self.config.check_invariants:
             check_month(self)

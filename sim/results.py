@@ -166,7 +166,8 @@ def _publish(staging: Path, target: Path) -> None:
 def run_to_folder(config, folder: str | Path | None = None, overrides: Sequence[str] = (),
                   on_month: Callable[[int], None] | None = None, region=None) -> Path:
     """Simulate ``config`` and write kpis.parquet, kpis_by_economy.parquet, material_flows.parquet,
-    flows.parquet, investments.parquet, config.yaml and manifest.json into ``folder`` (default ``<output.root>/<run_name>``).
+    flows.parquet, investments.parquet, pilot_decisions.parquet, config.yaml and manifest.json into ``folder``
+    (default ``<output.root>/<run_name>``).
     ``overrides``, the run's settings within a sweep, are recorded in the manifest;
     ``on_month(month)`` is called after each month (a progress bar); ``region``, a loaded
     scenario (``sim.scenario.load_scenario``) of the config's scenario folder, spares reading it again.
@@ -195,6 +196,9 @@ def run_to_folder(config, folder: str | Path | None = None, overrides: Sequence[
         if cfg.output.write_flows:
             model.kpis.shipments_frame().to_parquet(staging / "flows.parquet", index=False)
         pd.DataFrame(model.investments, columns=INVESTMENT_COLUMNS).to_parquet(staging / "investments.parquet", index=False)
+        pd.DataFrame(model.pilot_decisions, columns=[
+            "step", "pilot", "kpi", "value", "scale_at", "drop_below", "decision",
+        ]).to_parquet(staging / "pilot_decisions.parquet", index=False)
         (staging / "config.yaml").write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)), encoding="utf-8")
         written = sorted(p.name for p in staging.iterdir())
         manifest = {

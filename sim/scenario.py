@@ -103,6 +103,9 @@ PARAMETERS = (
     "by_product_certain_use_share", "status_validity_months", "status_refiling_months",
     "transport_co2_kg_tkm_road", "transport_co2_kg_tkm_rail", "dumping_choice_scale_eur_t",
     "waste_inspection_rate", "border_clearance_days", "border_background_utilisation",
+    "partner_knowledge", "relation_seed_contacts", "relation_colocation_km", "relation_trust_initial",
+    "relation_trust_floor", "relation_trust_gain", "relation_trust_loss_refusal", "relation_trust_loss_delay",
+    "relation_trust_loss_complaint", "quality_complaint_max", "partner_search_per_month",
 )
 #: parameters that list names
 LISTS = ("sectors_trading_at_start",)

@@ -47,8 +47,9 @@ def path_crossings(pred, sources, crossing_of_node):
 
 def clear_market(supply, seller_origin, seller_outside, seller_status, seller_economy, seller_quality,
                  capacity, buyer_node, buyer_wtp, buyer_economy, buyer_min_quality,
-                 shipment_class_of, delivered_cost):
-    """Greedy by surplus per tonne, ties in seller-major order, as nested Python loops."""
+                 shipment_class_of, delivered_cost, known=None):
+    """Greedy by surplus per tonne, ties in seller-major order, as nested Python loops; with
+    ``known``, only pairs at one site or linked in the graph trade."""
     pairs = []
     for s in range(len(supply)):
         if supply[s] <= 0:
@@ -56,6 +57,12 @@ def clear_market(supply, seller_origin, seller_outside, seller_status, seller_ec
         for b in range(len(capacity)):
             if capacity[b] <= 0 or seller_quality[s] < buyer_min_quality[b]:
                 continue
+            if known is not None:
+                seller_firm, buyer_firm, seller_site, buyer_site, start, partner = known
+                f, g = int(seller_firm[s]), int(buyer_firm[b])
+                linked = g in [int(x) for x in partner[start[f]:start[f + 1]]]
+                if not (seller_site[s] == buyer_site[b] or linked):
+                    continue
             cls = int(shipment_class_of[seller_status[s]][seller_economy[s]][buyer_economy[b]])
             cost = float(delivered_cost[cls][seller_origin[s]][buyer_node[b]])
             gain = float(buyer_wtp[b]) + float(seller_outside[s]) - cost

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.agents import PRO, Customs, Financier, Firm, Platform, Regulator
+from sim.agents import (PRO, Broker, Chamber, Customs, Financier, Firm, MappingTaskForce, Municipality,
+                        ParkCoordinator, Platform, Regulator)
 from sim.agents.kinds import KINDS, resolve_actor_classes
 from sim.errors import ConfigError
 from sim.model import WB6Model
@@ -27,9 +28,11 @@ class CountingFirm(Firm):
 
 
 def test_defaults_are_the_built_in_classes():
-    assert resolve_actor_classes({}) == {"firm": Firm, "pro": PRO, "customs": Customs, "regulator": Regulator,
-                                         "platform": Platform, "financier": Financier}
-    assert all(KINDS[name].stage is None for name in ("firm", "pro", "customs", "regulator", "platform", "financier"))
+    built_in = {"firm": Firm, "pro": PRO, "customs": Customs, "regulator": Regulator, "platform": Platform,
+                "financier": Financier, "chamber": Chamber, "broker": Broker, "mapping_task_force": MappingTaskForce,
+                "park_coordinator": ParkCoordinator, "municipality": Municipality}
+    assert resolve_actor_classes({}) == built_in
+    assert all(KINDS[name].stage is None for name in built_in)
 
 
 @pytest.mark.parametrize("value", [f"{__name__}.CountingFirm", {"_target_": f"{__name__}.CountingFirm"}])

@@ -262,7 +262,7 @@ CONFIG_CASES = [
     ("NaN price multiplier", {"price_multiplier": float("nan")}, ["price_multiplier: must be > 0, got nan"]),
     ("NaN transport cost", {"transport_cost_multiplier": float("nan")}, ["transport_cost_multiplier: must be > 0"]),
     ("unknown policy", {"policies": {"carbon_tax": {}}},
-     ["policies.carbon_tax: unknown policy", "valid choices: customs_streamlining, de_risking, epr"]),
+     ["policies.carbon_tax: unknown policy", "valid choices: automatic_mapping, customs_streamlining, de_risking"]),
     ("policies not a mapping", {"policies": {"epr": 3}}, ["policies.epr", "needs a mapping of parameters, got 3"]),
     ("unknown policy parameter", {"policies": {"epr": {"fee": 3}}},
      ["policies.epr.fee: unknown parameter", "valid choices:", "fee_eur_t"]),
@@ -279,7 +279,7 @@ CONFIG_CASES = [
     ("unknown material in a policy", {"policies": {"epr": {"streams": ["plastic"]}}},
      ["policies.epr.streams: unknown material 'plastic'", "did you mean 'plastics'", MATERIALS]),
     ("misspelt policy", {"policies": {"landfil_fee": {}}},
-     ["policies.landfil_fee: unknown policy", "did you mean 'landfill_fee'", "valid choices: customs_streamlining"]),
+     ["policies.landfil_fee: unknown policy", "did you mean 'landfill_fee'", "valid choices: automatic_mapping, customs_streamlining"]),
     ("unknown parameter", {"parameters": {"handlng_eur_t": 1.0}},
      ["parameters.handlng_eur_t: unknown parameter", "did you mean 'handling_eur_t'", "valid choices:"]),
     ("negative parameter", {"parameters": {"handling_eur_t": -1.0}},
@@ -348,7 +348,7 @@ CLI_CASES = {
     "months of the wrong type": (["months=abc"], ["error: months:", "'abc'", "Integer"]),
     "negative seed": (["seed=-1"], ["error: seed: must be a whole number >= 0, got -1"]),
     "unknown policy in the group list": (["policies=[epr,carbon_tax]"], [
-        "error: policies: unknown option 'carbon_tax' of configs/policies", "valid choices: customs_streamlining"]),
+        "error: policies: unknown option 'carbon_tax' of configs/policies", "valid choices: automatic_mapping, customs_streamlining"]),
     "misspelt parameter": (["parameters.handlng_eur_t=1"], [
         "error: parameters.handlng_eur_t: unknown parameter", "did you mean 'handling_eur_t'"]),
     "site in an unknown economy": (["scenario={scenario}"], ["error: {scenario}/sites.csv:6: unknown economy 'XX'",

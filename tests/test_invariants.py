@@ -55,8 +55,10 @@ def test_real_scenario_with_every_pilot_keeps_its_books():
 def test_random_regions_keep_their_books(n_firms, n_economies, with_eu, region_seed, seed, price_multiplier,
                                          with_policies):
     region = synthetic_scenario(n_firms, n_economies=n_economies, with_eu=with_eu, seed=region_seed)
-    config = {"months": 14, "seed": seed, "price_multiplier": price_multiplier,
-              "policies": all_policies(start_month=1) if with_policies else {}}
+    policies = all_policies(start_month=1) if with_policies else {}
+    if with_policies:  # parks name real sites: in a synthetic region, its first two sites
+        policies["eco_industrial_parks"]["parks"] = {"zone": list(region.sites["site_id"][:2])}
+    config = {"months": 14, "seed": seed, "price_multiplier": price_multiplier, "policies": policies}
     model = WB6Model(config, region=region)
     model.run()
     assert model.month == 14

@@ -114,6 +114,43 @@ def assert_same_trades(got, expected, supply, capacity, exact=False):
     assert (sold <= supply + 1e-9).all() and (bought <= capacity + 1e-9).all()
 
 
+def random_knowledge(rng, n_s, n_b, n_nodes=6):
+    """Who knows whom for ``random_market``: sellers and buyers as rows of 12 firms (a firm may
+    hold several), at random sites, and a random symmetric relationship graph as CSR."""
+    n_firms = 12
+    links = rng.random((n_firms, n_firms)) < 0.25
+    links = links | links.T
+    start = np.r_[0, np.cumsum(links.sum(axis=1))].astype(np.int64)
+    partner = np.concatenate([np.flatnonzero(row) for row in links]).astype(np.int64)
+    return (rng.integers(0, n_firms, n_s), rng.integers(0, n_firms, n_b), rng.integers(0, n_nodes, n_s),
+            rng.integers(0, n_nodes, n_b), start, partner)
+
+
+@settings(max_examples=60, deadline=None)
+@given(n_s=st.integers(0, 30), n_b=st.integers(0, 30), seed=st.integers(0, 2**31),
+       supply_scale=st.sampled_from([0.3, 1.0, 3.0]), list_length=st.sampled_from([1, 2, 16]))
+def test_market_trades_only_between_firms_that_know_each_other(n_s, n_b, seed, supply_scale, list_length):
+    rng = np.random.default_rng(seed)
+    args = random_market(rng, n_s, n_b, supply_scale=supply_scale)
+    known = random_knowledge(rng, n_s, n_b)
+    got = clear_market(*args, list_length, known)
+    assert_same_trades(got, reference.clear_market(*args, known=known), args[0], args[6])
+
+
+def test_market_with_everyone_known_is_the_open_market():
+    """A graph linking every firm gives the open market's trades, to the bit."""
+    rng = np.random.default_rng(3)
+    args = random_market(rng, 40, 40)
+    # firm rows 0-11 for sellers, 12-23 for buyers (a graph links a firm to others, never to itself)
+    everyone = np.concatenate([np.arange(12, 24)] * 12 + [np.arange(12)] * 12).astype(np.int64)
+    known = (rng.integers(0, 12, 40), rng.integers(12, 24, 40), np.zeros(40, np.int64), np.ones(40, np.int64),
+             np.arange(0, 289, 12, dtype=np.int64), everyone)
+    open_market, linked = clear_market(*args), clear_market(*args, 16, known)
+    assert len(open_market[0]) > 0
+    for a, b in zip(open_market, linked):
+        assert np.array_equal(a, b)
+
+
 # short lists force the re-scans; the supply scale decides which side owns the lists
 @settings(max_examples=60, deadline=None)
 @given(n_s=st.integers(0, 30), n_b=st.integers(0, 30), seed=st.integers(0, 2**31),

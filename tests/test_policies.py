@@ -46,11 +46,17 @@ def pilot(name: str, **params) -> tuple:
 
 
 # ---- direction of each mechanism --------------------------------------------------------
+def waste_share(kpis: pd.DataFrame) -> float:
+    """Share of the cross-border WB6 tonnes that travelled as notified waste. (Filings may not
+    fall: where statuses travel, firms come to know partners abroad and trade more.)"""
+    return kpis["cross_border_wb6_waste_t"].sum() / kpis["cross_border_wb6_t"].sum()
+
+
 def test_harmonised_eow_moves_cross_border_trade_from_waste_to_eow_status():
     base, eow = run(MONTHS), run(MONTHS, pilot("harmonised_eow"))
     assert base["cross_border_wb6_eow_t"].sum() == 0.0  # no recognition across WB6 borders today
     assert eow["cross_border_wb6_eow_t"].sum() > 1000.0
-    assert eow["customs_waste_filings"].sum() < base["customs_waste_filings"].sum()
+    assert waste_share(eow) < waste_share(base)
     assert eow["eow_registered"].iloc[-1] > base["eow_registered"].iloc[-1]
     # without recognition only materials under EU-wide criteria (steel scrap, glass...) keep their status abroad
     national = run(MONTHS, pilot("harmonised_eow", mutual_recognition=False))
@@ -61,11 +67,13 @@ def test_harmonised_eow_on_a_synthetic_region():
     region = synthetic_scenario(300, seed=3, n_economies=3)
     results = {}
     for name, policies in (("base", {}), ("eow", {"harmonised_eow": {}})):
-        model = WB6Model({"months": 24, "seed": 1, "policies": policies}, region=region)
+        # an open market: the status mechanism alone (who knows whom is tested in test_relations.py)
+        model = WB6Model({"months": 24, "seed": 1, "policies": policies, "parameters": {"partner_knowledge": 0}},
+                         region=region)
         model.run()
         results[name] = model.kpis.frame()
     assert results["eow"]["cross_border_wb6_eow_t"].sum() > results["base"]["cross_border_wb6_eow_t"].sum()
-    assert results["eow"]["customs_waste_filings"].sum() < results["base"]["customs_waste_filings"].sum()
+    assert waste_share(results["eow"]) < waste_share(results["base"])
 
 
 def test_recognised_status_travels_as_eow_and_unrecognised_as_waste():
@@ -123,10 +131,17 @@ def test_de_risking_of_re_mining_raises_secondary_crm_output():
 
 
 def test_customs_streamlining_lowers_border_delay():
-    base, fast = run(MONTHS), run(MONTHS, pilot("customs_streamlining"))
-    crossing = (base["cross_border_wb6_t"] > 0) & (fast["cross_border_wb6_t"] > 0)
-    assert crossing.sum() > 12
-    assert fast.loc[crossing, "customs_delay_days"].mean() < base.loc[crossing, "customs_delay_days"].mean()
+    """Waste shipments wait less at the borders. (The mean over all classes may rise: cheaper
+    crossings draw waste shipments that did not cross before.)"""
+    waits = []
+    for policies in ({}, {"customs_streamlining": {}}):
+        model = WB6Model({"months": MONTHS, "seed": 7, "policies": policies})
+        model.run()
+        shipped = model.kpis.shipments_frame()
+        waste = shipped[(shipped["crossing"] != "") & (shipped["shipment_class"] == "waste")]
+        assert len(waste) > 12
+        waits.append((waste["delay_days"] * waste["tonnes"]).sum() / waste["tonnes"].sum())
+    assert waits[1] < waits[0]
 
 
 def test_customs_streamlining_spares_eu_borders_unless_asked():
@@ -217,12 +232,21 @@ def test_phases_start_when_the_seed_roadmap_says():
             assert params.start_month >= starts[phase], (phase, name)
 
 
-def test_the_roadmap_schedules_every_pilot_once():
+#: pilots no phase schedules: seed 001 proposes no landfill tax (roadmap.approach: "strict top-down
+#: enforcement is not advisable")
+OUTSIDE_PHASES = {"landfill_fee"}
+
+
+def test_the_roadmap_schedules_every_pilot_but_the_landfill_tax():
+    starts = yaml.safe_load((ROOT / "sim/data/parameters.yaml").read_text())["roadmap_phase_start_months"]["value"]
     bundles = {phase: set(compose_config([f"phase={phase}"]).policies) for phase in PHASES}
-    everything = [name for bundle in bundles.values() for name in bundle]
-    assert sorted(everything) == sorted(REGISTRY)
+    scheduled = set().union(*bundles.values())
+    assert scheduled == set(REGISTRY) - OUTSIDE_PHASES
     roadmap = compose_config(["phase=roadmap"])
-    assert set(roadmap.policies) == set(REGISTRY) and roadmap.phase == "roadmap"
+    assert set(roadmap.policies) == scheduled and roadmap.phase == "roadmap"
+    # a pilot two phases share starts, in the whole roadmap, in the first of them
+    for name in scheduled:
+        assert roadmap.policies[name].start_month == min(starts[p] for p, b in bundles.items() if name in b), name
     assert compose_config(["phase=baseline"]).policies == {}
     assert compose_config().policies == {}
 
@@ -237,7 +261,7 @@ def test_pilots_compose_on_the_command_line():
 def test_a_phase_named_in_python_runs_its_pilots_as_on_the_command_line():
     config = as_config({"phase": "short_term", "months": 12, "seed": 3})
     cli = as_config(compose_config(["phase=short_term", "months=12", "seed=3"]))
-    assert config == cli and set(config.policies) == {"harmonised_eow", "green_procurement", "epr"}
+    assert config == cli and set(config.policies) == {"harmonised_eow", "green_procurement", "epr", "symbiosis_platform"}
     # with its own pilots the mapping is complete: the phase only labels it
     assert as_config({"phase": "short_term", "policies": {}}).policies == {}
     with pytest.raises(ConfigError, match="did you mean 'short_term'") as err:

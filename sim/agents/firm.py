@@ -150,3 +150,22 @@ class Firm(mesa.Agent):
         for f, material in zip(rows.tolist(), materials.tolist()):
             tasks.setdefault(f, []).append(material)
         model.firm_tasks, model.firm_projects = tasks, projects
+
+    @classmethod
+    def search_partners(cls, model) -> None:
+        """Firms' own search for partners, at the month's end, for all firms at once: a firm
+        taking part that landfilled or dumped some of its output, or used under half of a
+        capacity, looks for partners with the chance ``partner_search_per_month`` (partner
+        mapping takes time, seed 001 legal.transaction_costs) and comes to know its nearest
+        ones for that material among the firms taking part (``relation_seed_contacts`` of them)."""
+        firms, flows, relations = model.firms, model.market.flows, model.relations
+        unsold = (flows.landfilled + flows.dumped > 0.0) & firms.offers
+        idle = (firms.capacity > 0.0) & (firms.utilisation < 0.5)
+        wants = (unsold | idle) & firms.participating[:, None]
+        searching = model.rng.random(firms.n_firms) < float(model.params["partner_search_per_month"])
+        for m in range(model.n_materials):
+            rows = np.flatnonzero(wants[:, m] & searching)
+            if len(rows):
+                relations.link(*relations.nearest(rows, m, relations.contacts, among=firms.participating),
+                               relations.trust_initial, "own_search")
+        relations.commit()

@@ -5,11 +5,17 @@ Firms taking part in exchanges list on it. The more of them are listed, the chea
 partner gets (search cost per tonne falls from the scenario's level towards the platform's
 floor). Its campaigns speed up how firms hear about exchanges and raise the awareness they
 can reach. It grows into that role over its start-up months.
+
+Listing is matchmaking: a firm that lists learns of its nearest listed partners per material
+(``relation_seed_contacts`` of them; seed 001: "Include databases of operators",
+``kpi.short_term.exchange_platform``). A member is active if it traded in the last six months
+(the seed's "six months activity threshold").
 """
 
 from __future__ import annotations
 
 import mesa
+import numpy as np
 
 from sim.agents.kinds import actor_kind
 
@@ -29,6 +35,30 @@ class Platform(mesa.Agent):
         self.ceiling_before = model.awareness_ceiling
         self.growth_before = model.awareness_growth_per_month
         self.listed_share = 0.0
+        #: bool[F] firms listed on it
+        self.listed = np.zeros(model.firms.n_firms, dtype=bool)
+        #: int[F] last month each firm traded (-1: never)
+        self.last_trade = np.full(model.firms.n_firms, -1, dtype=np.int64)
+
+    #: months without a trade after which a member no longer counts as active (seed 001)
+    ACTIVE_MONTHS = 6
+
+    def active_members(self) -> int:
+        return int((self.listed & (self.last_trade >= self.model.month - self.ACTIVE_MONTHS)).sum())
+
+    def list_firms(self) -> None:
+        """Firms taking part list; each new one learns of its nearest listed partners."""
+        model, firms = self.model, self.model.firms
+        shipments = model.market.shipments
+        self.last_trade[shipments.seller[shipments.sent]] = model.month - 1
+        self.last_trade[shipments.buyer[shipments.sent]] = model.month - 1
+        new = np.flatnonzero(firms.participating & ~self.listed)
+        self.listed |= firms.participating
+        relations = model.relations
+        for m in range(model.n_materials):
+            relations.link(*relations.nearest(new, m, relations.contacts, among=self.listed), relations.trust_initial,
+                           "platform")
+        relations.commit()
 
     @property
     def maturity(self) -> float:
@@ -41,7 +71,8 @@ class Platform(mesa.Agent):
         """This month: firms in exchanges list, search gets cheaper, outreach goes on."""
         self.months_running += 1
         model, maturity = self.model, self.maturity
-        self.listed_share = float(model.firms.participating.mean())
+        self.list_firms()
+        self.listed_share = float(self.listed.mean())
         saving = max(self.search_cost_before - self.search_cost_floor_eur_t, 0.0)
         model.search_cost_eur_t = self.search_cost_before - saving * self.listed_share * maturity
         model.awareness_ceiling = self.ceiling_before + maturity * max(self.awareness_ceiling - self.ceiling_before, 0.0)

@@ -8,6 +8,10 @@ are taken once per (group, column) block and blocks that cannot trade are skippe
 firm on the scarce side (the *owner* side) lists its best few partners; a heap merges these
 lists in the global order, and an owner whose list runs out while it still has tonnes
 re-scans the partners that are left. The trades are exactly the greedy's.
+
+Where firms trade only with partners they know of (the relationship graph, see
+``clear_market``), an owner's list is drawn from its few known partners (at its site or
+linked to it) instead of from the blocks of its row; block costs and bounds are the same.
 """
 
 import numpy as np
@@ -174,6 +178,50 @@ def _first_lists_parallel(n_chunks, owner_start, owner_members, by_seller, block
 
 
 @njit(cache=True)
+def _offer_known(o, p, by_seller, block_cost, owner_block, partner_block, sellers, buyers, lists, k):
+    """Offer owner o the pair with partner p if it can trade and comes after the owner's floor."""
+    seller_outside, seller_quality, supply_left = sellers
+    buyer_wtp, buyer_min_quality, capacity_left = buyers
+    floor_neg, floor_partner, _, _, _ = lists
+    s, b = (o, p) if by_seller else (p, o)
+    if supply_left[s] <= 0.0 or capacity_left[b] <= 0.0 or seller_quality[s] < buyer_min_quality[b]:
+        return
+    cost = block_cost[owner_block[o], partner_block[p]]
+    gain = buyer_wtp[b] + seller_outside[s] - cost
+    if gain > 0.0 and _before(floor_neg[o], floor_partner[o], -gain, p):
+        _insert(o, -gain, p, lists, k)
+
+
+@njit(cache=True)
+def _scan_known(o, by_seller, graph, block_cost, owner_block, partner_block, sellers, buyers, lists, k):
+    """Offer owner o the pairs with the partners it knows of: those at its site, then those
+    its firm is linked to (at other sites)."""
+    owner_firm, owner_site, partner_site, start, linked, by_firm_start, by_firm, by_site_start, by_site = graph
+    site = owner_site[o]
+    if site < by_site_start.shape[0] - 1:
+        for j in range(by_site_start[site], by_site_start[site + 1]):
+            _offer_known(o, by_site[j], by_seller, block_cost, owner_block, partner_block, sellers, buyers, lists, k)
+    f = owner_firm[o]
+    for e in range(start[f], start[f + 1]):
+        g = linked[e]
+        for j in range(by_firm_start[g], by_firm_start[g + 1]):
+            p = by_firm[j]
+            if partner_site[p] != site:
+                _offer_known(o, p, by_seller, block_cost, owner_block, partner_block, sellers, buyers, lists, k)
+
+
+@njit(cache=True)
+def _index_by(keys, active, n_keys):
+    """Active indices ordered by key (stable) and the start of each key's run, int64[n_keys + 1]."""
+    members = np.flatnonzero(active)
+    members = members[np.argsort(keys[members], kind="mergesort")]
+    starts = np.zeros(n_keys + 1, dtype=np.int64)
+    for i in members:
+        starts[keys[i] + 1] += 1
+    return members, np.cumsum(starts)
+
+
+@njit(cache=True)
 def _heap_before(a, b, head, list_neg, list_partner, by_seller):
     """Global order of two owners' current pairs: gain, then seller, then buyer."""
     neg_a, neg_b = list_neg[a, head[a]], list_neg[b, head[b]]
@@ -202,8 +250,33 @@ def _sift_down(heap, size, i, head, list_neg, list_partner, by_seller):
     heap[i] = item
 
 
+def clear_market(supply, seller_origin, seller_outside, seller_status, seller_economy, seller_quality, capacity,
+                 buyer_node, buyer_wtp, buyer_economy, buyer_min_quality, shipment_class_of, delivered_cost,
+                 list_length=LIST_LENGTH, known=None):
+    """Match offers of one material to bids, best surplus per tonne first, among the pairs
+    that know of each other (the rule, the other arguments and what it returns: see
+    ``_clear_market``).
+
+    ``known`` is None (every seller knows of every buyer: an open market) or the tuple
+    ``(seller_firm int64[S], buyer_firm int64[B], seller_site int64[S], buyer_site int64[B],
+    start int64[F+1], linked int64[E])``: the firm row and network node (site) of each seller
+    and buyer, and the relationship graph as CSR (row f lists the firm rows linked to firm f).
+    A pair can trade only if both are at one site or their firms are linked.
+    """
+    if known is None:
+        none = np.zeros(1, dtype=np.int64)
+        known = (none[:0], none[:0], none[:0], none[:0], none, none[:0])
+        restricted = False
+    else:
+        known = tuple(np.ascontiguousarray(a, dtype=np.int64) for a in known)
+        restricted = True
+    return _clear_market(supply, seller_origin, seller_outside, seller_status, seller_economy, seller_quality,
+                         capacity, buyer_node, buyer_wtp, buyer_economy, buyer_min_quality, shipment_class_of,
+                         delivered_cost, list_length, restricted, *known)
+
+
 @njit(cache=True)
-def clear_market(
+def _clear_market(
     supply,
     seller_origin,
     seller_outside,
@@ -217,7 +290,14 @@ def clear_market(
     buyer_min_quality,
     shipment_class_of,
     delivered_cost,
-    list_length=LIST_LENGTH,
+    list_length,
+    restricted,
+    seller_firm,
+    buyer_firm,
+    seller_site,
+    buyer_site,
+    start,
+    linked,
 ):
     """Match offers of one material to bids, best surplus per tonne first.
 
@@ -248,6 +328,14 @@ def clear_market(
     delivered_cost : float64[n_classes, n_origins, n_nodes]
                                    EUR/t to move one tonne, border costs included.
     list_length : int              partners listed per owner between re-scans (speed only).
+    restricted : bool              trade only between pairs at one site or linked (below).
+    seller_firm, buyer_firm : int64[S], int64[B]
+                                   firm rows (into ``start``) of the sellers and buyers.
+    seller_site, buyer_site : int64[S], int64[B]
+                                   network node of each seller's and buyer's site.
+    start, linked : int64[F+1], int64[E]
+                                   relationship graph as CSR: ``linked[start[f]:start[f+1]]``
+                                   are the firm rows linked to firm row f.
 
     Returns
     -------
@@ -307,7 +395,20 @@ def clear_market(
     lists = (floor_neg, floor_partner, list_neg, list_partner, list_len)
     block_cost = np.empty((n_groups, n_cols) if by_seller else (n_cols, n_groups), dtype=np.float64)
     n_owner_blocks = owner_start.shape[0] - 1
-    if n_groups * n_cols < PARALLEL_BLOCKS:
+    # partners by firm and by site, so that an owner finds the ones it knows of directly
+    # (all empty in an open market)
+    owner_firm, partner_firm = (seller_firm, buyer_firm) if by_seller else (buyer_firm, seller_firm)
+    owner_site, partner_site = (seller_site, buyer_site) if by_seller else (buyer_site, seller_site)
+    partner_active = (partner_block >= 0) & restricted
+    by_firm, by_firm_start = _index_by(partner_firm, partner_active, start.shape[0] - 1)
+    n_sites = max(partner_site.max(), owner_site.max()) + 1 if partner_site.shape[0] and owner_site.shape[0] else 0
+    by_site, by_site_start = _index_by(partner_site, partner_active, n_sites)
+    graph = (owner_firm, owner_site, partner_site, start, linked, by_firm_start, by_firm, by_site_start, by_site)
+    if restricted:
+        _fill_block_costs(block_cost, 0, n_groups, by_seller, groups, cols, shipment_class_of, delivered_cost)
+        for o in owner_members:
+            _scan_known(o, by_seller, graph, block_cost, owner_block, partner_block, sellers, buyers, lists, k)
+    elif n_groups * n_cols < PARALLEL_BLOCKS:
         _fill_block_costs(block_cost, 0, n_groups, by_seller, groups, cols, shipment_class_of, delivered_cost)
         _first_lists(0, n_owner_blocks, owner_start, owner_members, by_seller, block_cost, partner_live, groups, cols,
                      sellers, buyers, lists, k)
@@ -362,9 +463,13 @@ def clear_market(
                     floor_neg[o], floor_partner[o] = neg, partner
                     list_len[o] = 0
                     head[o] = 0
-                    i = owner_pos[o]
-                    _scan_row(owner_block[o], owner_members[i:i + 1], by_seller, block_cost, partner_live, groups,
-                              cols, sellers, buyers, lists, k)
+                    if restricted:
+                        _scan_known(o, by_seller, graph, block_cost, owner_block, partner_block, sellers, buyers,
+                                    lists, k)
+                    else:
+                        i = owner_pos[o]
+                        _scan_row(owner_block[o], owner_members[i:i + 1], by_seller, block_cost, partner_live,
+                                  groups, cols, sellers, buyers, lists, k)
                     spent = list_len[o] == 0
         if spent:
             size -= 1

@@ -1,13 +1,21 @@
 """Policy pilots, one per module, registered by name (see ``base.py``)."""
 
 from sim.policies import (  # noqa: F401  (importing a pilot registers it)
+    automatic_mapping,
     customs_streamlining,
     de_risking,
+    eco_industrial_parks,
     epr,
+    facilitation,
     green_procurement,
     harmonised_eow,
     lab_network,
     landfill_fee,
+    municipal_action,
+    networking_events,
+    opportunity_mapping,
+    regional_programme,
+    scale_or_pivot,
     symbiosis_platform,
 )
 from sim.policies.base import REGISTRY, Policy, PolicyParams, build_policies, register

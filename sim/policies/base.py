@@ -73,6 +73,24 @@ class Policy:
     def where(self) -> str:
         return f"policies.{self.name}"
 
+    #: the agents a pilot of the roadmap acts through (scaled up by the scale-or-pivot rule)
+    actors: ClassVar[tuple] = ()
+
+    def scale(self, model, factor: float) -> None:
+        """Give the pilot more means: each of its agents scales by ``factor``."""
+        for agent in self.actors:
+            agent.scale(factor)
+
+    def stop(self, model) -> None:
+        """Drop the pilot: from next month it no longer acts (what it did stays)."""
+        model.active_policies.remove(self)
+
+
+def add_actors(model, kind: str, agents: list) -> list:
+    """Record agents a pilot made under their kind (the KPIs read them), and return them."""
+    model.pilot_actors.setdefault(kind, []).extend(agents)
+    return agents
+
 
 # ---- helpers pilots share ---------------------------------------------------------------
 def economies(model, codes: list[str], where: str) -> list[int]:

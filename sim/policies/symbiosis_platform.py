@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.policies.base import Policy, PolicyParams, param, register
+from sim.policies.base import Policy, PolicyParams, add_actors, param, register
 
 
 @dataclass(kw_only=True)
@@ -33,6 +33,7 @@ class SymbiosisPlatform(Policy):
         p = self.params
         self.platform = model.actor_classes["platform"](model, p.search_cost_eur_t, p.awareness_ceiling, p.awareness_growth_per_month,
                                  p.ramp_months)
+        add_actors(model, "platform", [self.platform])
 
     def on_step(self, model) -> None:
         self.platform.step()
