@@ -163,6 +163,24 @@ def _run_task(task: tuple[int, SimConfig, Path | None]) -> pd.DataFrame:
     return run_one(*task)
 
 
+def start_context(method: str | None = None):
+    """How worker processes start. By default ``fork`` while this process has started no Numba
+    threads (its OpenMP threads are not fork-safe once running): workers begin with the imports
+    done; otherwise ``forkserver``, whose server imports the model once for all the workers."""
+    if method is None:
+        from numba.np.ufunc import parallel
+
+        method = "fork" if not parallel._is_initialized and "fork" in multiprocessing.get_all_start_methods() \
+            else "forkserver"
+    if method not in multiprocessing.get_all_start_methods():
+        raise ConfigError("start_method", f"unknown option {method!r}", choices=multiprocessing.get_all_start_methods(),
+                          value=method)
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        context.set_forkserver_preload(["sim.model", "sim.batch"])
+    return context
+
+
 def _start_worker() -> None:
     from sim.sweep import single_threaded_kernels
 
@@ -173,12 +191,13 @@ def _start_worker() -> None:
 
 # ---- the batch -----------------------------------------------------------------------------
 def run_batch(configs: Sequence, workers: int = 1, folder: str | Path | None = None,
-              chunksize: int = 1) -> BatchResult:
+              chunksize: int = 1, start_method: str | None = None) -> BatchResult:
     """Run every configuration (config dicts, DictConfigs or SimConfigs), in ``workers``
     processes (1: in this one), and gather their outcomes in the order given.
 
     Every configuration is checked before any runs (a bad one is a ``ConfigError`` naming it).
-    With ``folder``, runs are written to ``<folder>/<run_name>/`` and complete ones are reused."""
+    With ``folder``, runs are written to ``<folder>/<run_name>/`` and complete ones are reused;
+    ``start_method`` (``fork``, ``forkserver``, ``spawn``) overrides :func:`start_context`'s choice."""
     if workers < 1:
         raise ConfigError("workers", f"must be >= 1, got {workers}")
     resolved = []
@@ -198,9 +217,8 @@ def run_batch(configs: Sequence, workers: int = 1, folder: str | Path | None = N
     if workers == 1 or len(tasks) <= 1:
         frames = [_run_task(task) for task in tasks]
     else:
-        # spawn: each worker starts clean (no copy of this process's Numba threads) and stays warm
         with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=_start_worker,
-                                 mp_context=multiprocessing.get_context("spawn")) as pool:
+                                 mp_context=start_context(start_method)) as pool:
             frames = list(pool.map(_run_task, tasks, chunksize=chunksize))
     settings = [_flat(dict(c)) if isinstance(c, Mapping) else {} for c in configs]
     table = pd.DataFrame(settings)

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.parameters import declare
 from sim.state import MONTHS_PER_YEAR
+
+declare("start_year")
 
 
 class Schedules:

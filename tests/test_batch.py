@@ -60,7 +60,10 @@ def test_outcomes_match_a_plain_sequential_run(configs, in_process):
 
 def test_same_outcomes_again_and_in_two_worker_processes(configs, in_process):
     pd.testing.assert_frame_equal(run_batch(configs, workers=1).outcomes, in_process.outcomes, check_exact=True)
-    pd.testing.assert_frame_equal(run_batch(configs, workers=2).outcomes, in_process.outcomes, check_exact=True)
+    # this process has run Numba's threads (the runs above): workers come from a fork server
+    assert batch.start_context().get_start_method() == "forkserver"
+    two = run_batch(configs, workers=2)
+    pd.testing.assert_frame_equal(two.outcomes, in_process.outcomes, check_exact=True)
 
 
 def test_scenario_read_once_per_process(configs, in_process):
@@ -92,6 +95,8 @@ def test_bad_configuration_refused_before_any_run(tmp_path):
         run_batch([good, {"months": 2, "phase": "roadmapp"}], folder=tmp_path)
     with pytest.raises(ConfigError, match=r"configs\[0\]\.price_multipler: unknown config key"):
         run_batch([{"price_multipler": 2.0}])
+    with pytest.raises(ConfigError, match="start_method: unknown option 'frok'"):
+        run_batch([good, {"months": 3}], workers=2, start_method="frok")
     with pytest.raises(ConfigError, match="same configuration"):
         run_batch([good, dict(good)], folder=tmp_path)
     assert not any(tmp_path.iterdir())

@@ -21,6 +21,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.parameters import KEYED, declare
+
+declare("metal_price_risk_premium")
+#: EU annual use of the CRM metals the deposits hold (the CRMA benchmark KPIs' denominators)
+declare("eu_crm_demand_t_yr", KEYED, ("antimony", "cobalt", "copper", "nickel", "ree"))
+
 
 class CrmOfftake:
     def __init__(self, model):

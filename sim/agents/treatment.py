@@ -26,6 +26,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.parameters import declare
+
+declare("treatment_storage_months")
+
 
 class TreatmentPlants:
     def __init__(self, model):
