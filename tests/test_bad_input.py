@@ -358,11 +358,11 @@ CLI_CASES = {
         "error: policies.landfill_fee: pilot 'landfill_fee' is not switched on"]),
     "parameter of a pilot outside the phase": (["phase=short_term", "policies.landfill_fee.ramp_months=3"], [
         "is not switched on in this run (phase=short_term)",
-        "policies=[epr,green_procurement,harmonised_eow,treatment_capacity,landfill_fee]", "valid choices: epr, green_procurement"]),
+        "policies=[epr,green_procurement,harmonised_eow,symbiosis_platform,treatment_capacity,landfill_fee]", "valid choices: epr, green_procurement"]),
     "parameter of a pilot off in one run of a sweep": (["-m", "phase=baseline,short_term", "policies.epr.fee_eur_t=9"], [
         "error: policies.epr: pilot 'epr' is not switched on in this run (phase=baseline)"]),
     "unknown pilot": (["policies.carbon_tax.rate=3"], ["error: policies.carbon_tax.rate: unknown pilot",
-                                                       "valid choices: customs_streamlining"]),
+                                                       "valid choices: automatic_mapping, customs_streamlining"]),
     "pilot repeated in the group list": (["policies=[epr,landfill_fee,epr]"], [
         "error: policies: lists 'epr' more than once"]),
     "economy repeated in a pilot's list": (["policies=[epr]", "policies.epr.economies=[RS,RS]"], [
