@@ -1104,6 +1104,14 @@ def build_remining(facts, streams):
 # --------------------------------------------------------------------------------------------
 # parameters
 # --------------------------------------------------------------------------------------------
+def keep_entries_not_derived(derived: dict, path: Path) -> dict:
+    """The derived parameters, then every entry of the existing ``path`` they do not replace, in
+    its order: parameters.yaml is data, and entries added by hand (or by an extension) stay."""
+    existing = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
+    kept = {name: entry for name, entry in (existing or {}).items() if name not in derived}
+    return {**derived, **kept}
+
+
 def build_parameters(facts):
     TCT = 'https://www.transport-community.org/wp-content/uploads/2020/08/July-Stats-Report-waiting-times-EU-WB6.pdf'  # freight waiting-time monitoring at WB6 crossings
 
@@ -1423,6 +1431,7 @@ def main(argv=None):
             "firm_id", "metal", "grade_kg_t", "recovery", "metal_price_eur_t", "crm"] + prov,
             rem),
     }
+    params = keep_entries_not_derived(params, out / "parameters.yaml")
     with (out / "parameters.yaml").open("w", encoding="utf-8") as fh:
         fh.write("# Scalar parameters of the default WB6 scenario, written by "
                  "scripts/build_data.py.\n# Each entry: {value, unit, source, assumption}.\n")

@@ -128,15 +128,29 @@ def check_override(override: Override, line: CommandLine) -> None:
 
 
 def check_parameter_key(key: str) -> None:
-    from sim.scenario import KEYED, LISTS, PARAMETERS
+    from sim.parameters import SCHEMA
 
     parts = key.split(".")
     name = parts[1]
-    if name not in PARAMETERS + LISTS:
-        raise ConfigError(key, "unknown parameter", choices=PARAMETERS + LISTS, value=name)
-    if len(parts) > 2 and (name not in KEYED or parts[2] not in KEYED[name] or len(parts) > 3):
-        choices = KEYED.get(name, ())
-        raise ConfigError(key, f"{name} has no part {'.'.join(parts[2:])!r}", choices=choices, value=parts[2])
+    if name not in SCHEMA:
+        raise ConfigError(key, "unknown parameter", choices=SCHEMA, value=name)
+    keys = SCHEMA[name].keys
+    if len(parts) > 2 and (parts[2] not in keys or len(parts) > 3):
+        raise ConfigError(key, f"{name} has no part {'.'.join(parts[2:])!r}", choices=keys, value=parts[2])
+
+
+def import_named_modules(overrides: list[Override]) -> None:
+    """Import the extensions and actor classes the command line names: they may declare the
+    pilots and scenario parameters its other overrides set."""
+    from sim.agents.kinds import resolve_actor_classes
+    from sim.config import import_extensions
+
+    for override in overrides:
+        key, value = override.key_or_group, override.value()
+        if key == "extensions" and isinstance(value, list):
+            import_extensions([str(v) for v in value])
+        elif key.startswith("agents.") and isinstance(value, (str, dict)):
+            resolve_actor_classes({key.split(".", 1)[1]: value})
 
 
 def check_pilot_key(key: str, active: list[str], group_text: str) -> None:
@@ -147,7 +161,9 @@ def check_pilot_key(key: str, active: list[str], group_text: str) -> None:
     pilot = parts[1]
     if pilot not in REGISTRY:
         raise ConfigError(key, "unknown pilot", choices=REGISTRY, value=pilot)
-    if pilot not in active:
+    # a pilot kept outside sim/ (own defaults file, no configs/policies option) is switched on
+    # by setting one of its parameters with +policies.<pilot>.<parameter>=...
+    if pilot not in active and REGISTRY[pilot].defaults_file is None:
         switch = ",".join([*active, pilot])
         raise ConfigError(f"policies.{pilot}", f"pilot {pilot!r} is not switched on in this run{group_text}, so "
                           f"its parameters cannot be set; switch it on with policies=[{switch}]",
@@ -198,7 +214,12 @@ def _check_composed(cfg) -> None:
     from sim.policies import REGISTRY
     from sim.policies.base import make_params
 
+    from sim.agents.kinds import resolve_actor_classes
+    from sim.config import import_extensions
+
     sim_cfg = as_config(cfg)
+    import_extensions(sim_cfg.extensions)
+    resolve_actor_classes(sim_cfg.agents)
     for name, raw in sim_cfg.policies.items():
         if name not in REGISTRY:
             raise ConfigError(f"policies.{name}", "unknown policy", choices=REGISTRY, value=name)
@@ -230,6 +251,7 @@ def check_command_line(args: list[str]) -> CommandLine:
         raise ConfigError("--config-name", f"no config {line.config_name!r} in {', '.join(map(str, config_dirs(line)))}",
                           choices=names, value=line.config_name)
     ready, parsed = [], []
+    import_named_modules([parse(arg)[1] for arg in line.overrides])
     for arg in line.overrides:
         text, override = parse(arg)
         check_override(override, line)

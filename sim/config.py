@@ -6,6 +6,7 @@ the wrong type fails before the model is built.
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, is_dataclass
@@ -60,6 +61,9 @@ class SimConfig:
     parameters: dict[str, Any] = field(default_factory=dict)
     #: policy pilots switched on, by registered name, each with its parameters
     policies: dict[str, Any] = field(default_factory=dict)
+    #: modules imported before the model is built (``package.module``): pilots, actor kinds and
+    #: scenario parameters kept outside ``sim/`` register themselves on import
+    extensions: list[str] = field(default_factory=list)
     #: the class of an actor kind, by kind (``firm: package.module.Class``); unnamed kinds keep
     #: their default class, added kinds take part only when named (see sim/agents/kinds.py)
     agents: dict[str, Any] = field(default_factory=dict)
@@ -115,6 +119,15 @@ def unknown_key(config: dict, schema=SimConfig, prefix: str = "") -> str | None:
             if found:
                 return found
     return None
+
+
+def import_extensions(modules: Sequence[str]) -> None:
+    """Import the config's ``extensions``; one that cannot be imported is a config error."""
+    for i, name in enumerate(modules):
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            raise ConfigError(f"extensions[{i}]", f"cannot import {name!r}: {exc}") from exc
 
 
 def as_config(config) -> SimConfig:

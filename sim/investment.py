@@ -3,9 +3,10 @@ pipeline that screens, finances, permits and commissions them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+import pandas as pd
 
 from sim.state import MONTHS_PER_YEAR
 
@@ -39,7 +40,8 @@ class Project:
     def npv(self, terms: "FinancingTerms") -> float:
         r, n = terms.rate, self.lifetime_years
         annuity = n if r <= 0 else (1.0 - (1.0 + r) ** -n) / r
-        return -(self.capex_eur + terms.safeguards_eur - terms.grant_eur) + self.annual_margin_eur * annuity
+        margin = self.annual_margin_eur + terms.revenue_support_eur_yr
+        return -(self.capex_eur + terms.safeguards_eur - terms.grant_eur) + margin * annuity
 
 
 @dataclass(frozen=True)
@@ -48,11 +50,22 @@ class FinancingTerms:
     grant_eur: float = 0.0       # capital grant
     guarantee_eur: float = 0.0   # public guarantee on the loan
     concessional_eur: float = 0.0  # public concessional lending
-    safeguards_eur: float = 0.0  # extra capex the financier's conditions require (ESG safeguards)
+    safeguards_eur: float = 0.0  # extra capex an instrument's conditions require (ESG safeguards)
+    revenue_support_eur_yr: float = 0.0  # public top-up of the annual margin (e.g. an offtake premium)
+    #: public money committed to the project, (instrument name, EUR) in the order the instruments were asked
+    public_by_instrument: tuple[tuple[str, float], ...] = ()
 
     @property
     def public_eur(self) -> float:
-        return self.grant_eur + self.guarantee_eur + self.concessional_eur
+        """Public money of every instrument together (guarantees at face value)."""
+        return sum((eur for _, eur in self.public_by_instrument), 0.0)
+
+    def public_of(self, instrument: str) -> float:
+        return sum((eur for name, eur in self.public_by_instrument if name == instrument), 0.0)
+
+    def supported(self, instrument: str, public_eur: float, **changes) -> "FinancingTerms":
+        """These terms with ``changes`` made by ``instrument``, which commits ``public_eur`` to them."""
+        return replace(self, public_by_instrument=self.public_by_instrument + ((instrument, public_eur),), **changes)
 
 
 def pays(figures: tuple[np.ndarray, np.ndarray], years: int, rate: np.ndarray) -> np.ndarray:
@@ -84,13 +97,14 @@ class InvestmentPipeline:
     # ---- screening ------------------------------------------------------------------------
     def prospects(self) -> np.ndarray:
         """bool[F]: firms worth asking to weigh investments. Some project passes the tests of
-        ``options_of`` (plants under way aside) and, unless a financier may offer better terms,
-        pays at the firm's hurdle rate (judged with a margin for rounding, so that every firm
-        that would invest is asked)."""
+        ``options_of`` (plants under way aside) and pays at the firm's hurdle rate (judged with a
+        margin for rounding, so that every firm that would invest is asked). Where a financial
+        instrument is running, any project may pay on the terms it offers: every firm with a
+        project is asked."""
         model = self.model
         firms, p = model.firms, model.params
         remining, line_firms, line_materials = self._candidates()
-        if model.financier is None:
+        if not model.instruments:
             hurdle_rate = np.array([r.hurdle_rate for r in model.regulators])
             remining = remining[pays(self._remining_figures(remining)[1:], int(p["remining_lifetime_years"]),
                                      hurdle_rate[firms.economy[remining]])]
@@ -165,16 +179,18 @@ class InvestmentPipeline:
 
     # ---- financing -------------------------------------------------------------------------
     def financing_terms(self, firm, project: Project) -> FinancingTerms:
-        """What the firm can borrow at: its economy's hurdle rate, unless a financier de-risks."""
-        financier = self.model.financier
-        base = FinancingTerms(rate=firm.regulator.hurdle_rate)
-        return financier.terms(firm, project, base) if financier is not None else base
+        """What the firm can borrow at, its economy's hurdle rate, improved by each financial
+        instrument running, in the order they started (see sim/agents/instrument.py)."""
+        terms = FinancingTerms(rate=firm.regulator.hurdle_rate)
+        for instrument in self.model.instruments:
+            terms = instrument.terms(firm, project, terms)
+        return terms
 
     def invest(self, firm, project: Project, terms: FinancingTerms) -> None:
-        """The firm goes ahead: the financier books its support, the plant is permitted and built."""
+        """The firm goes ahead: each instrument books its support, the plant is permitted and built."""
         model = self.model
-        if model.financier is not None:
-            model.financier.commit(project, terms)
+        for instrument in model.instruments:
+            instrument.commit(project, terms)
         permit = "permitting_extraction_months" if project.kind == "remining" else "permitting_recycling_months"
         self.plants_under_way.append((model.month + int(model.params[permit]), project))
         self._mark_building(project)
@@ -190,7 +206,25 @@ class InvestmentPipeline:
             "private_cofinance_eur": private if supported else 0.0,
             "grant_equivalent_eur": grant_equivalent_eur(capex, terms.grant_eur, firm.regulator.hurdle_rate,
                                                          terms.rate, project.lifetime_years) if supported else 0.0,
+            "public_by_instrument": terms.public_by_instrument,
         })
+
+    def public_funds_frame(self) -> pd.DataFrame:
+        """The public-funds KPI by instrument, one row per month from the instrument's start:
+        ``step, instrument, budget_eur``, and to the end of the month ``public_funds_eur`` it
+        committed and ``projects_supported``."""
+        rows = []
+        for instrument in self.model.instruments:
+            own = np.zeros(self.model.month)
+            supported = np.zeros(self.model.month, dtype=np.int64)
+            for record in self.records:
+                eur = dict(record["public_by_instrument"]).get(instrument.name, 0.0)
+                own[record["step"]] += eur
+                supported[record["step"]] += eur > 0.0
+            for step in range(instrument.start_month, self.model.month):
+                rows.append((step, instrument.name, instrument.budget_eur, float(own[:step + 1].sum()),
+                             int(supported[:step + 1].sum())))
+        return pd.DataFrame(rows, columns=["step", "instrument", "budget_eur", "public_funds_eur", "projects_supported"])
 
     # ---- commissioning ---------------------------------------------------------------------
     def commission_plants(self) -> None:

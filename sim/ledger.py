@@ -1,6 +1,6 @@
 """Invariants checked every month: mass balance per firm and material, no negative or
 non-finite tonnes or stocks, nothing lost in transit (customs backlogs never negative),
-money conserved in EPR funds and in the de-risking budget. A broken invariant raises :class:`InvariantError` naming the
+money conserved in EPR funds and in every financial instrument's budget. A broken invariant raises :class:`InvariantError` naming the
 step, the firm or agent, and the material."""
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ def check_month(model) -> None:
     check_mass_balance(model)
     check_transit(model)
     check_epr_funds(model)
-    check_derisking_budget(model)
+    for instrument in model.instruments:
+        instrument.check_books(model)
 
 
 def _firm_material(model, f, m) -> str:
@@ -86,28 +87,3 @@ def check_epr_funds(model) -> None:
                 f"EPR money not conserved at step {model.month}, {name}: balance {pro.balance_eur:.6g} EUR, "
                 f"expected {expected:.6g} (opening + fees - spent)"
             )
-
-
-def check_derisking_budget(model) -> None:
-    """The financier never commits more than its envelope, committed + remaining = envelope,
-    and what it committed is what the supported projects received."""
-    financier = model.financier
-    if financier is None:
-        return
-    envelope, committed = financier.window.budget_eur, financier.committed_eur
-    tolerance = TOLERANCE_EUR * max(1.0, envelope)
-    if not committed <= envelope + tolerance:
-        raise InvariantError(
-            f"de-risking budget overdrawn at step {model.month}: committed {committed:.6g} EUR of {envelope:.6g}"
-        )
-    if not abs(committed + financier.remaining_eur - envelope) <= tolerance:
-        raise InvariantError(
-            f"de-risking money not conserved at step {model.month}: committed {committed:.6g} + remaining "
-            f"{financier.remaining_eur:.6g} EUR != envelope {envelope:.6g}"
-        )
-    received = sum(i["public_eur"] for i in model.investments)
-    if not abs(received - committed) <= tolerance:
-        raise InvariantError(
-            f"de-risking money not conserved at step {model.month}: committed {committed:.6g} EUR, "
-            f"projects received {received:.6g} EUR"
-        )

@@ -9,15 +9,16 @@ import numpy as np
 
 from sim.agents.kinds import KINDS, resolve_actor_classes
 from sim.agents.regulator import PRODUCTION_SECTORS
-from sim.config import MAX_MONTHS, SimConfig, as_config
+from sim.config import MAX_MONTHS, SimConfig, as_config, import_extensions
 from sim.errors import ConfigError
 from sim.investment import InvestmentPipeline, Project
 from sim.kpis import KpiRecorder
 from sim.ledger import check_month
 from sim.market import Market
 from sim.policies import build_policies
+from sim.parameters import KEYED, SCHEMA
 from sim.relations import Relations
-from sim.scenario import DEFAULT_SCENARIO, KEYED, PARAMETERS, Scenario, check_parameters, load_scenario
+from sim.scenario import DEFAULT_SCENARIO, Scenario, check_parameters, load_scenario, with_defaults
 from sim.state import build_firm_arrays
 from sim.world import BY_PRODUCT, EOW, STATUSES, WASTE, Network
 
@@ -30,6 +31,7 @@ class WB6Model(mesa.Model):
     def __init__(self, config=None, region: Scenario | None = None):
         self.config: SimConfig = as_config(config)
         cfg = self.config
+        import_extensions(cfg.extensions)
         #: the class each actor kind is made from (config ``agents``), checked before anything is built
         self.actor_classes = resolve_actor_classes(cfg.agents)
         if cfg.months < 1:
@@ -71,7 +73,8 @@ class WB6Model(mesa.Model):
         #: level awareness tends to by outreach alone; platforms and facilitators raise it
         self.awareness_ceiling = float(self.params["awareness_ceiling"])
         self.peer_participation = np.zeros(self.n_economies)
-        self.financier = None
+        #: financial instruments running, in the order they started (pilots append them)
+        self.instruments: list = []
 
         self.network = Network(self.region)
         kind = self.actor_classes
@@ -136,14 +139,16 @@ class WB6Model(mesa.Model):
         self.warnings.append(message)
 
     def _parameters(self, overrides) -> dict:
-        params = dict(self.region.parameters)
+        # parameters declared by extensions imported after the region was read take their defaults
+        params = with_defaults(self.region.parameters)
         for name, value in dict(overrides).items():
-            if name not in params and name not in PARAMETERS:
+            if name not in params and name not in SCHEMA:
                 raise ConfigError(f"parameters.{name}", "unknown parameter", choices=params, value=name)
-            if name in KEYED:
+            keys = SCHEMA[name].keys if name in SCHEMA and SCHEMA[name].kind == KEYED else None
+            if keys:
                 if not isinstance(value, dict):
-                    raise ConfigError(f"parameters.{name}", f"needs a mapping of {list(KEYED[name])} to numbers, "
-                                      f"got {value!r}", choices=KEYED[name])
+                    raise ConfigError(f"parameters.{name}", f"needs a mapping of {list(keys)} to numbers, "
+                                      f"got {value!r}", choices=keys)
                 value = {**params[name], **dict(value)}
             params[name] = value
         return check_parameters(params, "parameters", locate=lambda name: f"parameters.{name}", error=ConfigError)
@@ -216,7 +221,8 @@ class WB6Model(mesa.Model):
     # ---- the month --------------------------------------------------------------------
     def step(self) -> None:
         """One month: pilots act, regulators test, PROs collect, firms decide, the market
-        clears, customs clear the borders, leftovers are disposed of, the ledger is checked."""
+        clears, customs clear the borders, leftovers are disposed of, the ledger is checked.
+        Actors of added kinds act at their stage (see sim/agents/kinds.py)."""
         if self.month == 0:
             # the trade under way links its partners (priced with the first month's costs)
             self.relations.seed_trade(self.market)

@@ -74,7 +74,7 @@ def load_ensemble(path: str | Path, n: int | None = None) -> pd.DataFrame:
     import yaml
 
     from sim.config import schema_keys
-    from sim.scenario import KEYED, PARAMETERS
+    from sim.parameters import KEYED, NUMBER, SCHEMA
 
     path = Path(path)
     try:
@@ -87,8 +87,8 @@ def load_ensemble(path: str | Path, n: int | None = None) -> pd.DataFrame:
         raise ConfigError(str(path), f"cannot be read as a parameter ensemble: {exc}") from exc
     frame = frame.drop(columns=[c for c in ("weight", "draw") if c in frame.columns])
     valid = [k for k in schema_keys("") if k not in ("parameters", "policies", "output")]
-    valid += [f"parameters.{p}" for p in PARAMETERS if p not in KEYED]
-    valid += [f"parameters.{p}.{k}" for p, keys in KEYED.items() for k in keys]
+    valid += [f"parameters.{p.name}" for p in SCHEMA.values() if p.kind == NUMBER]
+    valid += [f"parameters.{p.name}.{k}" for p in SCHEMA.values() if p.kind == KEYED for k in p.keys]
     for column in frame.columns:
         if column not in valid:
             raise ConfigError(f"{path}: column {column!r}", "is no uncertain config key", choices=valid, value=column)

@@ -166,11 +166,11 @@ def _publish(staging: Path, target: Path) -> None:
 def run_to_folder(config, folder: str | Path | None = None, overrides: Sequence[str] = (),
                   on_month: Callable[[int], None] | None = None, region=None) -> Path:
     """Simulate ``config`` and write kpis.parquet, kpis_by_economy.parquet, material_flows.parquet,
-    flows.parquet, investments.parquet, pilot_decisions.parquet, config.yaml and manifest.json into ``folder``
-    (default ``<output.root>/<run_name>``).
-    ``overrides``, the run's settings within a sweep, are recorded in the manifest;
-    ``on_month(month)`` is called after each month (a progress bar); ``region``, a loaded
-    scenario (``sim.scenario.load_scenario``) of the config's scenario folder, spares reading it again.
+    flows.parquet, investments.parquet, public_funds.parquet, pilot_decisions.parquet, config.yaml
+    and manifest.json into ``folder`` (default ``<output.root>/<run_name>``). ``overrides``, the
+    run's settings within a sweep, are recorded in the manifest; ``on_month(month)`` is called
+    after each month (a progress bar); ``region``, a loaded scenario (``sim.scenario.load_scenario``)
+    of the config's scenario folder, spares reading it again.
 
     On any error (bad input, a broken invariant, an interrupt) nothing is left behind; a run
     killed outright leaves only its hidden ``.incomplete`` folder. An earlier complete run of
@@ -196,6 +196,7 @@ def run_to_folder(config, folder: str | Path | None = None, overrides: Sequence[
         if cfg.output.write_flows:
             model.kpis.shipments_frame().to_parquet(staging / "flows.parquet", index=False)
         pd.DataFrame(model.investments, columns=INVESTMENT_COLUMNS).to_parquet(staging / "investments.parquet", index=False)
+        model.pipeline.public_funds_frame().to_parquet(staging / "public_funds.parquet", index=False)
         pd.DataFrame(model.pilot_decisions, columns=[
             "step", "pilot", "kpi", "value", "scale_at", "drop_below", "decision",
         ]).to_parquet(staging / "pilot_decisions.parquet", index=False)

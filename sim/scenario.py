@@ -2,7 +2,8 @@
 
 A scenario folder holds the CSV files and ``parameters.yaml`` described in
 ``sim/data/SCHEMA.md``. ``load_scenario`` checks types, ranges and cross-references and
-raises :class:`ScenarioError` naming the file, line and column of the first problem.
+raises :class:`ScenarioError` naming the file, line and column of the first problem. A
+scenario's ``parameters.yaml`` gives only the parameters it changes (see ``sim/parameters.py``).
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ import pandas as pd
 import yaml
 
 from sim.errors import ScenarioError
+from sim.parameters import KEYED, NAMES, SCHEMA, STATUSES, declared_defaults
 
 DEFAULT_SCENARIO = Path(__file__).parent / "data"
 
-STATUSES = ("waste", "by_product", "eow")
 FIRM_ROLES = ("generates", "absorbs", "stock")
 EPR_STATUSES = ("operational", "partial", "early", "none")
 
@@ -87,35 +88,6 @@ TABLES: dict[str, tuple[Col, ...]] = {
         Col("crm", "bool"),
     ),
 }
-
-#: Scalar parameters the model reads from ``parameters.yaml``; class-keyed ones map
-#: each shipment class to a number.
-PARAMETERS = (
-    "transport_eur_tkm_road", "transport_eur_tkm_rail", "handling_eur_t", "holding_cost_eur_t_day",
-    "border_delay_days", "border_fee_eur_t", "waste_refusal_probability",
-    "waste_notification_cost_eur_t", "domestic_waste_permit_cost_eur_t",
-    "status_application_months", "awareness_growth_per_month", "awareness_initial", "awareness_ceiling",
-    "trust_threshold", "remining_capex_eur_per_t_yr", "remining_opex_eur_t",
-    "remining_lifetime_years", "remining_throughput_share_per_year",
-    "recycling_line_capex_eur_per_t_yr", "recycling_line_margin_eur_t", "informal_collection_rate",
-    "dump_propensity_max", "stock_reclaim_share_per_year", "search_cost_eur_t", "inspection_days",
-    "permitting_recycling_months", "permitting_extraction_months",
-    "by_product_certain_use_share", "status_validity_months", "status_refiling_months",
-    "transport_co2_kg_tkm_road", "transport_co2_kg_tkm_rail", "dumping_choice_scale_eur_t",
-    "waste_inspection_rate", "border_clearance_days", "border_background_utilisation",
-    "partner_knowledge", "relation_seed_contacts", "relation_colocation_km", "relation_trust_initial",
-    "relation_trust_floor", "relation_trust_gain", "relation_trust_loss_refusal", "relation_trust_loss_delay",
-    "relation_trust_loss_complaint", "quality_complaint_max", "partner_search_per_month",
-)
-#: parameters that list names
-LISTS = ("sectors_trading_at_start",)
-#: parameters that map keys to numbers, with the keys they need
-KEYED = {
-    "border_delay_days": STATUSES,
-    "border_fee_eur_t": STATUSES,
-    "dump_propensity_max": ("installation", "msme"),
-}
-
 
 @dataclass(frozen=True)
 class Scenario:
@@ -249,6 +221,7 @@ def _columns(table: str) -> list[str]:
 
 
 def _read_parameters(folder: Path) -> dict:
+    """The folder's parameters over the defaults (the packaged scenario's, then those declared in code)."""
     path = folder / "parameters.yaml"
     try:
         text = path.read_text(encoding="utf-8")
@@ -265,10 +238,22 @@ def _read_parameters(folder: Path) -> dict:
         raise ScenarioError(str(path), "must be a mapping of parameter name -> {value, unit, source}")
     # line of each parameter, so that a bad value is reported where it is written
     lines = {key.value: key.start_mark.line + 1 for key, _ in yaml.compose(text).value}
-    parameters = {name: (entry["value"] if isinstance(entry, dict) and "value" in entry else entry)
-                  for name, entry in raw.items()}
+    given = {name: (entry["value"] if isinstance(entry, dict) and "value" in entry else entry)
+             for name, entry in raw.items()}
+    packaged = {} if folder.resolve() == DEFAULT_SCENARIO.resolve() else packaged_parameters()
+    parameters = with_defaults({**packaged, **given})
     _apply_calibration(folder, parameters)
     return check_parameters(parameters, str(path), locate=lambda name: f"{path}:{lines.get(name, 1)}: {name}")
+
+
+def packaged_parameters() -> dict:
+    """The parameters of the packaged WB6 scenario (read afresh: callers may change them)."""
+    return _read_parameters(DEFAULT_SCENARIO)
+
+
+def with_defaults(parameters: dict) -> dict:
+    """``parameters`` with every parameter declared with a default in code that they leave out."""
+    return {**declared_defaults(), **parameters}
 
 
 def _apply_calibration(folder: Path, parameters: dict) -> None:
@@ -292,27 +277,27 @@ def _apply_calibration(folder: Path, parameters: dict) -> None:
 
 
 def check_parameters(parameters: dict, where: str, locate=None, error=ScenarioError) -> dict:
-    """Check that every parameter the model reads is present, numeric and non-negative.
+    """Check that every declared parameter is present and of its kind: numbers finite and >= 0.
 
     ``where`` names the whole set (a file); ``locate(name)`` where one parameter is written
     (``file:line: name`` or a config key), ``error`` the error type to raise.
     """
     locate = locate or (lambda name: f"{where}: {name}")
-    missing = [name for name in PARAMETERS + LISTS if name not in parameters]
+    missing = [name for name in SCHEMA if name not in parameters]
     if missing:
-        raise error(where, f"missing parameter(s) {missing}", choices=PARAMETERS + LISTS)
+        raise error(where, f"missing parameter(s) {missing}", choices=SCHEMA)
     checked = dict(parameters)
-    for name in LISTS:
+    for name, spec in SCHEMA.items():
         value = parameters[name]
-        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-            raise error(locate(name), f"needs a list of names, got {value!r}")
-        repeated = sorted({v for v in value if list(value).count(v) > 1})
-        if repeated:
-            raise error(locate(name), f"lists {repeated[0]!r} more than once")
-    for name in PARAMETERS:
-        value = parameters[name]
-        if name in KEYED:
-            keys = KEYED[name]
+        if spec.kind == NAMES:
+            if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+                raise error(locate(name), f"needs a list of names, got {value!r}")
+            repeated = sorted({v for v in value if list(value).count(v) > 1})
+            if repeated:
+                raise error(locate(name), f"lists {repeated[0]!r} more than once")
+            continue
+        if spec.kind == KEYED:
+            keys = spec.keys
             if not isinstance(value, dict) or set(value) != set(keys):
                 raise error(locate(name), f"needs one number for each of {list(keys)}, got {value!r}", choices=keys)
             items = {key: value[key] for key in keys}

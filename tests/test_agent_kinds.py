@@ -68,3 +68,8 @@ def test_command_line_names_a_class_and_a_bad_one_exits_2(tmp_path):
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert "agents.customs: sim.agents.firm.Firm is not a subclass of sim.agents.customs.Customs" in bad.stderr
     assert not (tmp_path / "bad").exists()
+
+
+def test_an_extension_that_cannot_be_imported_is_a_config_error():
+    with pytest.raises(ConfigError, match=r"^extensions\[1\]: cannot import 'examples.nosuch'"):
+        WB6Model({"months": 1, "extensions": ["examples", "examples.nosuch"]})

@@ -99,15 +99,6 @@ def set_parameter(name: str, value: str):
     return corrupt
 
 
-def drop_parameter(name: str):
-    def corrupt(folder: Path) -> None:
-        path = folder / "parameters.yaml"
-        text, count = re.subn(rf"(?m)^{name}:\n(  .*\n)+", "", path.read_text(encoding="utf-8"))
-        assert count == 1
-        path.write_text(text, encoding="utf-8")
-    return corrupt
-
-
 def parameter_line(name: str) -> int:
     lines = (DEFAULT_SCENARIO / "parameters.yaml").read_text(encoding="utf-8").splitlines()
     return lines.index(f"{name}:") + 1
@@ -214,8 +205,6 @@ SCENARIO_CASES = [
     ("repeated sector in a parameter list", set_parameter("sectors_trading_at_start", "[power, cement, power]"),
      [f"parameters.yaml:{parameter_line('sectors_trading_at_start')}: sectors_trading_at_start",
       "lists 'power' more than once"]),
-    ("missing parameter", drop_parameter("holding_cost_eur_t_day"),
-     ["parameters.yaml", "missing parameter(s) ['holding_cost_eur_t_day']", "valid choices:"]),
 ]
 
 

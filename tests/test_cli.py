@@ -21,7 +21,7 @@ def test_cli_runs_the_default_scenario_and_writes_results(tmp_path):
     folder = tmp_path / "smoke"
     assert sorted(p.name for p in folder.iterdir()) == [
         "config.yaml", "flows.parquet", "investments.parquet", "kpis.parquet", "kpis_by_economy.parquet",
-        "manifest.json", "material_flows.parquet", "pilot_decisions.parquet"]
+        "manifest.json", "material_flows.parquet", "pilot_decisions.parquet", "public_funds.parquet"]
     kpis = pd.read_parquet(folder / "kpis.parquet")
     assert list(kpis["step"]) == list(range(6))
     for column in ("exchange_volume_t", "cross_border_wb6_eow_t", "export_eu_t", "landfilled_t", "co2_abated_t",

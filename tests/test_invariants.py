@@ -34,12 +34,13 @@ def test_invariants_are_checked_by_default():
 def test_real_scenario_with_every_pilot_keeps_its_books():
     model = WB6Model({"months": 36, "policies": all_policies(start_month=2)})
     model.run()  # check_month ran every month
-    assert model.financier is not None and model.financier.committed_eur > 0
+    (financier,) = model.instruments
+    assert financier.committed_eur > 0
     assert model.investments and sum(i["public_eur"] for i in model.investments) > 0
     assert sum(p.fees_collected_eur for p in model.pros) > 0
     assert (model.firms.stock >= 0).all()
     assert all(post.backlog_t >= 0 for post in model.customs)
-    assert model.financier.committed_eur <= model.financier.window.budget_eur
+    assert financier.committed_eur <= financier.window.budget_eur
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -124,11 +125,11 @@ def create_epr_money(model):
 
 
 def overdraw_derisking(model):
-    model.financier.committed_eur = 2 * model.financier.window.budget_eur
+    model.instruments[0].committed_eur = 2 * model.instruments[0].window.budget_eur
 
 
 def lose_derisking_money(model):
-    model.financier.committed_eur += 1000.0
+    model.instruments[0].committed_eur += 1000.0
 
 
 EPR = {"epr": {"start_month": 0, "fee_eur_t": 20.0}}

@@ -70,8 +70,8 @@ def test_investment_prospects_include_every_firm_that_would_invest():
     prospects = model.pipeline.prospects()
     assert would and prospects[would].all()
     assert prospects.sum() < sum(1 for projects in options.values() if projects)  # the screen leaves some out
-    # a financier may make any project pay: then every firm with a project is asked
-    model.financier = object()
+    # a financial instrument may make any project pay: then every firm with a project is asked
+    model.instruments.append(object())
     assert model.pipeline.prospects()[[f for f, projects in options.items() if projects]].all()
 
 

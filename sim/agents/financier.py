@@ -1,9 +1,9 @@
 """Financier: a public de-risking window (blending grants, guarantees and concessional loans
 from EU and IFI instruments) that offers firms better terms for recycling and re-mining
-projects, within a budget envelope.
+projects, within a budget envelope: a financial instrument (see ``instrument.py``).
 
-The model asks it for terms whenever a firm weighs a project (``terms``) and tells it when
-the firm goes ahead (``commit``). It supports only what would not be built otherwise
+The investment pipeline asks it for terms whenever a firm weighs a project (``terms``) and
+tells it when the firm goes ahead (``commit``). It supports only what would not be built otherwise
 (additionality) and, under an ESG condition, only projects that carry environmental and
 social safeguards, whose cost the firm bears.
 """
@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import mesa
-
+from sim.agents.instrument import FinancialInstrument
 from sim.agents.kinds import actor_kind
 from sim.investment import FinancingTerms, Project
 
@@ -35,45 +34,40 @@ class Window:
 
 
 @actor_kind("financier")
-class Financier(mesa.Agent):
-    def __init__(self, model, window: Window):
-        super().__init__(model)
+class Financier(FinancialInstrument):
+    """The de-risking window: its shares apply to the capex not yet covered by the grants and
+    soft loans of the instruments asked before it."""
+
+    def __init__(self, model, window: Window, name: str = "de_risking"):
+        super().__init__(model, name, "de-risking", window.budget_eur)
         self.window = window
-        self.committed_eur = 0.0
-        self.projects_supported = 0
 
-    @property
-    def remaining_eur(self) -> float:
-        return self.window.budget_eur - self.committed_eur
-
-    def eligible(self, project: Project, base: FinancingTerms) -> bool:
+    def eligible(self, project: Project, terms: FinancingTerms) -> bool:
         w = self.window
         if project.kind not in w.kinds or (w.esg_condition and not project.esg_compliant):
             return False
-        return not (w.additionality and project.npv(base) > 0.0)
+        return not (w.additionality and project.npv(terms) > 0.0)
 
-    def terms(self, firm, project: Project, base: FinancingTerms) -> FinancingTerms:
-        """The terms offered for ``project``: ``base`` (the firm's commercial terms) when it
-        is not eligible or the envelope cannot cover it."""
-        if not self.eligible(project, base):
-            return base
+    def terms(self, firm, project: Project, terms: FinancingTerms) -> FinancingTerms:
+        """The terms offered for ``project``: ``terms`` (the firm's so far) when it is not
+        eligible or the budget cannot cover it."""
+        if not self.eligible(project, terms):
+            return terms
         w = self.window
-        safeguards = w.safeguards_share * project.capex_eur if w.esg_condition else 0.0
+        safeguards = max(terms.safeguards_eur, w.safeguards_share * project.capex_eur if w.esg_condition else 0.0)
         capex = project.capex_eur + safeguards
-        grant = w.grant_share * capex
-        concessional = w.concessional_share * capex
-        commercial = capex - grant - concessional
+        uncovered = capex - terms.grant_eur - terms.concessional_eur
+        grant = w.grant_share * uncovered
+        concessional = w.concessional_share * uncovered
+        commercial = uncovered - grant - concessional
         guarantee = w.guarantee_coverage * commercial
         if grant + concessional + guarantee > self.remaining_eur:
-            return base
+            return terms
         # the guarantee removes country risk from the covered part of the commercial loan
-        commercial_rate = base.rate - w.guarantee_coverage * max(base.rate - w.guaranteed_rate, 0.0)
+        commercial_rate = terms.rate - w.guarantee_coverage * max(terms.rate - w.guaranteed_rate, 0.0)
         financed = concessional + commercial
-        rate = (concessional * w.concessional_rate + commercial * commercial_rate) / financed if financed > 0 else base.rate
-        return FinancingTerms(rate=rate, grant_eur=grant, guarantee_eur=guarantee,
-                              concessional_eur=concessional, safeguards_eur=safeguards)
-
-    def commit(self, project: Project, terms: FinancingTerms) -> None:
-        if terms.public_eur > 0.0:
-            self.committed_eur += terms.public_eur
-            self.projects_supported += 1
+        rate = (concessional * w.concessional_rate + commercial * commercial_rate) / financed if financed > 0 else terms.rate
+        return terms.supported(
+            self.name, grant + guarantee + concessional, rate=rate, grant_eur=terms.grant_eur + grant,
+            guarantee_eur=terms.guarantee_eur + guarantee, concessional_eur=terms.concessional_eur + concessional,
+            safeguards_eur=safeguards)

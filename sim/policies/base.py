@@ -17,6 +17,7 @@ import dataclasses
 import math
 import typing
 from functools import cache
+from pathlib import Path
 from typing import Any, ClassVar
 
 import yaml
@@ -52,6 +53,8 @@ class Policy:
     Params: ClassVar[type] = PolicyParams
     #: what the pilot does, in a sentence or two for a non-specialist (the dashboard shows it)
     description: ClassVar[str] = ""
+    #: the file of its defaults, for a pilot kept outside ``sim/`` (None: configs/policies/<name>.yaml)
+    defaults_file: ClassVar[Path | None] = None
 
     def __init__(self, params):
         self.params = params
@@ -134,8 +137,9 @@ def ramp(model, start_month: int, months: int) -> float:
 # ---- building pilots from configuration ---------------------------------------------------
 @cache
 def default_params(name: str) -> dict[str, Any]:
-    """The pilot's defaults from ``configs/policies/<name>.yaml``."""
-    path = CONFIG_DIR / "policies" / f"{name}.yaml"
+    """The pilot's defaults from ``configs/policies/<name>.yaml`` (or its own ``defaults_file``)."""
+    own = REGISTRY[name].defaults_file if name in REGISTRY else None
+    path = own or CONFIG_DIR / "policies" / f"{name}.yaml"
     try:
         loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except OSError as exc:

@@ -58,9 +58,9 @@ class DeRisking(Policy):
 
     def apply(self, model) -> None:
         p = self.params
-        model.financier = model.actor_classes["financier"](model, Window(
+        model.instruments.append(model.actor_classes["financier"](model, Window(
             budget_eur=p.budget_eur, grant_share=p.grant_share, concessional_share=p.concessional_share,
             concessional_rate=p.concessional_rate, guarantee_coverage=p.guarantee_coverage,
             guaranteed_rate=p.guaranteed_rate, esg_condition=p.esg_condition,
             safeguards_share=p.esg_safeguards_share, kinds=tuple(p.project_kinds), additionality=p.additionality,
-        ))
+        ), name=self.name))
