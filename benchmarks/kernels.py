@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse
 from scipy.sparse.csgraph import dijkstra
 
-from sim.kernels import all_pairs_shortest, clear_market, ledger_residuals, split_disposal
+from sim.kernels import all_pairs_shortest, clear_market, dump_shares, ledger_residuals, split_disposal
 from sim.model import WB6Model
 from sim.scenario import load_scenario
 from sim.synthetic import synthetic_scenario
@@ -134,25 +134,35 @@ def bench_ledger(n_firms: int) -> list[dict]:
     rng = np.random.default_rng(0)
     shape = (n_firms, 15)
     arrays = [rng.uniform(0, 100, shape) for _ in range(9)]
-    fee, fine = rng.uniform(0, 30, shape), rng.uniform(0, 30, shape)
-    propensity = rng.uniform(0, 1, n_firms)
+    fee, fine = rng.uniform(0, 30, n_firms), rng.uniform(0, 30, n_firms)
+    detection, propensity = rng.uniform(0, 0.5, n_firms), rng.uniform(0, 1, n_firms)
+    scale = 25.0
     case = f"{n_firms} x 15"
     ledger_residuals(*arrays)
-    split_disposal(arrays[0], fee, fine, propensity)
+    share = dump_shares(fee, fine, detection, propensity, scale)
+    split_disposal(arrays[0], share)
     kernel = best_of(10, ledger_residuals, *arrays)
     numpy = best_of(10, lambda a: a[0] + a[1] + a[2] + a[3] - a[4] - a[5] - a[6] - a[7] - a[8], arrays)
     part = [a[:2000].tolist() for a in arrays]
     python = best_of(1, reference.ledger_residuals, *part) * n_firms / 2000
-    split = best_of(10, split_disposal, arrays[0], fee, fine, propensity)
+    # the month's disposal: the logit share of each firm, then the split of its leftover
+    split = best_of(10, lambda: split_disposal(arrays[0], dump_shares(fee, fine, detection, propensity, scale)))
 
-    def split_numpy(left, fee, fine, prop):
-        share = np.where((fee + fine > 0) & (fee > fine), prop[:, None] * (fee - fine) / (fee + fine), 0.0)
-        dumped = left * share
+    def split_numpy(left):
+        z = np.clip((fine - fee) / scale, None, 700.0)
+        dumped_share = np.where(detection >= 1.0, 0.0, propensity / (1.0 + np.exp(z)))
+        dumped = left * dumped_share[:, None]
         return left - dumped, dumped
 
-    split_np = best_of(10, split_numpy, arrays[0], fee, fine, propensity)
-    split_py = best_of(1, reference.split_disposal, part[0], fee[:2000].tolist(), fine[:2000].tolist(),
-                       propensity[:2000].tolist()) * n_firms / 2000
+    split_np = best_of(10, split_numpy, arrays[0])
+
+    def split_reference():
+        head = slice(0, 2000)
+        shares = reference.dump_shares(fee[head].tolist(), fine[head].tolist(), detection[head].tolist(),
+                                       propensity[head].tolist(), scale)
+        reference.split_disposal(part[0], shares)
+
+    split_py = best_of(1, split_reference) * n_firms / 2000
 
     source = rng.uniform(0, 1, 8 * arrays[0].size)  # as many bytes as the ledger reads
     target = np.empty_like(source)
@@ -177,7 +187,7 @@ COMPILE_SCRIPT = """
 import json, time
 import numpy as np
 started = time.perf_counter()
-from sim.kernels import all_pairs_shortest, clear_market, ledger_residuals, split_disposal
+from sim.kernels import all_pairs_shortest, clear_market, dump_shares, ledger_residuals, split_disposal
 times = {"import": time.perf_counter() - started}
 a = np.ones((2, 2)); i = np.zeros(2, dtype=np.int64); indptr = np.array([0, 1, 2]); idx = np.array([1, 0])
 calls = {
@@ -185,7 +195,8 @@ calls = {
                                          np.zeros((3, 1, 1), dtype=np.int64), np.ones((3, 2, 2))),
     "all_pairs_shortest": lambda: all_pairs_shortest(indptr, idx, a[:1], i[:1], np.array([-1, 0])),
     "ledger_residuals": lambda: ledger_residuals(*[a] * 8),
-    "split_disposal": lambda: split_disposal(a, a, a, a[0]),
+    "dump_shares": lambda: dump_shares(a[0], a[0], a[0], a[0], 1.0),
+    "split_disposal": lambda: split_disposal(a, a[0]),
 }
 for name, call in calls.items():
     started = time.perf_counter()
