@@ -62,7 +62,7 @@ def test_remining_fund_runs_together_with_de_risking_each_on_its_own_books():
 
 
 def test_remining_fund_from_the_command_line(tmp_path):
-    folder = cli(tmp_path, "months=48", "extensions=[examples.remining_fund]", "policies=[de_risking]",
+    folder = cli(tmp_path, "months=60", "extensions=[examples.remining_fund]", "policies=[de_risking]",
                  "+policies.remining_fund.start_month=0", "policies.de_risking.additionality=false",
                  "policies.de_risking.project_kinds=[remining]",
                  "+policies.remining_fund.additionality=false", "+policies.remining_fund.budget_eur=2e9")
