@@ -164,12 +164,12 @@ def bench_ledger(n_firms: int) -> list[dict]:
 
     split_py = best_of(1, split_reference) * n_firms / 2000
 
-    source = rng.uniform(0, 1, 8 * arrays[0].size)  # as many bytes as the ledger reads
+    source = rng.uniform(0, 1, 9 * arrays[0].size)  # as many bytes as the ledger reads
     target = np.empty_like(source)
     np.copyto(target, source)
     copy = best_of(10, np.copyto, target, source)
     copy_rate = 2 * source.nbytes / copy  # read + write
-    ledger_rate = 9 * arrays[0].nbytes / kernel  # 8 arrays read, 1 written
+    ledger_rate = 10 * arrays[0].nbytes / kernel  # 9 arrays read, 1 written
     return [
         row("ledger_residuals", case, "Numba kernel", kernel, "s"),
         row("ledger_residuals", case, "speed-up over numpy", numpy / kernel, "x"),
@@ -194,7 +194,7 @@ calls = {
     "clear_market": lambda: clear_market(a[0], i, a[0], i, i, a[0], a[0], i, a[0], i, a[0],
                                          np.zeros((3, 1, 1), dtype=np.int64), np.ones((3, 2, 2))),
     "all_pairs_shortest": lambda: all_pairs_shortest(indptr, idx, a[:1], i[:1], np.array([-1, 0])),
-    "ledger_residuals": lambda: ledger_residuals(*[a] * 8),
+    "ledger_residuals": lambda: ledger_residuals(*[a] * 9),
     "dump_shares": lambda: dump_shares(a[0], a[0], a[0], a[0], 1.0),
     "split_disposal": lambda: split_disposal(a, a[0]),
 }
