@@ -36,6 +36,7 @@ from omegaconf import OmegaConf
 
 from sim.config import SimConfig, as_config, compose_config, group_options
 from sim.errors import ConfigError
+from sim.sweep import flat_keys
 
 #: months the final-year mean covers
 FINAL_YEAR_MONTHS = 12
@@ -73,16 +74,6 @@ def _merged(base: Mapping, extra: Mapping) -> dict:
             out[key] = _merged(out[key], value)
         else:
             out[key] = copy.deepcopy(value)
-    return out
-
-
-def _flat(tree: Mapping, prefix: str = "") -> dict:
-    out = {}
-    for key, value in tree.items():
-        if isinstance(value, Mapping) and value:
-            out.update(_flat(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
     return out
 
 
@@ -220,7 +211,7 @@ def run_batch(configs: Sequence, workers: int = 1, folder: str | Path | None = N
         with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=_start_worker,
                                  mp_context=start_context(start_method)) as pool:
             frames = list(pool.map(_run_task, tasks, chunksize=chunksize))
-    settings = [_flat(dict(c)) if isinstance(c, Mapping) else {} for c in configs]
+    settings = [flat_keys(dict(c)) if isinstance(c, Mapping) else {} for c in configs]
     table = pd.DataFrame(settings)
     table.insert(0, "run", range(len(tasks)))
     if folder is not None:

@@ -23,7 +23,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -72,14 +72,15 @@ def sweep_folder(root: str | Path, sweep_name: str) -> Path:
     return Path(root).resolve() / "sweeps" / sweep_name
 
 
-def _flat(tree, prefix: str = "") -> dict:
-    """``{"a": {"b": 1}}`` -> ``{"a.b": 1}``; an empty mapping stays as itself."""
-    if isinstance(tree, dict) and tree:
-        out = {}
-        for key, value in tree.items():
-            out.update(_flat(value, f"{prefix}{key}."))
-        return out
-    return {prefix[:-1]: tree}
+def flat_keys(tree: Mapping, prefix: str = "") -> dict:
+    """``{"a": {"b": 1}}`` -> ``{"a.b": 1}``; an empty mapping inside stays as itself."""
+    out = {}
+    for key, value in tree.items():
+        if isinstance(value, Mapping) and value:
+            out.update(flat_keys(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
 
 
 def _stored_config(folder: Path) -> dict:
@@ -87,7 +88,7 @@ def _stored_config(folder: Path) -> dict:
 
 
 def _comparable(config: dict) -> dict:
-    return {k: v for k, v in _flat(config).items() if k not in PLACEMENT_KEYS}
+    return {k: v for k, v in flat_keys(config).items() if k not in PLACEMENT_KEYS}
 
 
 def run_job(cfg, overrides: Sequence[str]) -> tuple[Path, bool]:
@@ -129,7 +130,7 @@ def _swept_settings(overrides: Sequence[str], config: dict) -> dict:
     """Value of each swept setting: typed from the run's config when it is a single value
     there (``price_multiplier`` -> 0.8, ``phase`` -> "short_term"), else the override's text
     (a group choice such as ``policies=[epr,landfill_fee]``)."""
-    flat = _flat(config)
+    flat = flat_keys(config)
     return {key: flat.get(key, text) if not isinstance(flat.get(key), (dict, list)) else text
             for key, text in _parsed(overrides) if key not in PLACEMENT_KEYS}
 
