@@ -73,9 +73,7 @@ class Relations:
 
     def knows(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """bool[K]: whether firm rows a[k] and b[k] are linked."""
-        key = np.asarray(a, dtype=np.int64) * self.n + np.asarray(b, dtype=np.int64)
-        at = np.minimum(np.searchsorted(self._keys, key), max(len(self._keys) - 1, 0))
-        return (self._keys[at] == key) if len(self._keys) else np.zeros(len(key), dtype=bool)
+        return self._has(np.asarray(a, dtype=np.int64) * self.n + np.asarray(b, dtype=np.int64))
 
     def link(self, a: np.ndarray, b: np.ndarray, trust: float | np.ndarray, how: str) -> None:
         """Make links between firm rows a[k] and b[k] (taking effect at ``commit``); a link that
@@ -87,31 +85,55 @@ class Relations:
             self._pending.append((a[keep], b[keep], trust[keep].copy(), how))
 
     def commit(self) -> None:
-        """Add the pending links and drop those whose trust fell below the floor."""
-        rows = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(self.start))
-        if self._pending:
+        """Merge the pending links into the graph and drop those whose trust fell below the
+        floor. Only the new entries are sorted; they are merged into the sorted arrays in place
+        of a rebuild, so a month's cost grows with the links made, not with the graph."""
+        pending, self._pending = self._pending, []
+        if pending:
             # count each new unordered pair once, under the first way it was made this month
-            pairs = np.concatenate([np.minimum(a, b) * self.n + np.maximum(a, b) for a, b, _, _ in self._pending])
-            part = np.repeat(np.arange(len(self._pending)), [len(a) for a, _, _, _ in self._pending])
+            pairs = np.concatenate([np.minimum(a, b) * self.n + np.maximum(a, b) for a, b, _, _ in pending])
+            part = np.repeat(np.arange(len(pending)), [len(a) for a, _, _, _ in pending])
             pairs, first_seen = np.unique(pairs, return_index=True)
-            at = np.minimum(np.searchsorted(self._keys, pairs), max(len(self._keys) - 1, 0))
-            new = (self._keys[at] != pairs) if len(self._keys) else np.ones(len(pairs), dtype=bool)
-            counts = np.bincount(part[first_seen[new]], minlength=len(self._pending))
-            for (_, _, _, how), count in zip(self._pending, counts.tolist()):
+            new = ~self._has(pairs)
+            counts = np.bincount(part[first_seen[new]], minlength=len(pending))
+            for (_, _, _, how), count in zip(pending, counts.tolist()):
                 self.made[how] = self.made.get(how, 0) + count
-        a = np.concatenate([rows] + [x for a, b, _, _ in self._pending for x in (a, b)])
-        b = np.concatenate([self.partner] + [x for a, b, _, _ in self._pending for x in (b, a)])
-        t = np.concatenate([self.trust] + [x for _, _, t, _ in self._pending for x in (t, t)])
-        self._pending = []
-        keep = t >= self.trust_floor
-        a, b, t = a[keep], b[keep], t[keep]
-        key = a * self.n + b
-        order = np.lexsort((-t, key))  # by key, highest trust first
-        key, t = key[order], t[order]
-        first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, dtype=bool)
-        self._keys, self.trust = key[first], t[first].copy()
+        drop = self.trust < self.trust_floor
+        if drop.any():
+            self._change(self._keys[drop], -1)
+            self._keys, self.trust = self._keys[~drop], self.trust[~drop]
+        if pending:
+            a = np.concatenate([x for a, b, _, _ in pending for x in (a, b)])
+            b = np.concatenate([x for a, b, _, _ in pending for x in (b, a)])
+            t = np.concatenate([x for _, _, t, _ in pending for x in (t, t)])
+            keep = t >= self.trust_floor
+            key, t = a[keep] * self.n + b[keep], t[keep]
+            order = np.lexsort((-t, key))  # by key, highest trust first
+            key, t = key[order], t[order]
+            first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, dtype=bool)
+            key, t = key[first], t[first]
+            at = np.searchsorted(self._keys, key)
+            known = self._has(key, at)
+            self.trust[at[known]] = np.maximum(self.trust[at[known]], t[known])
+            fresh = ~known
+            self._keys = np.insert(self._keys, at[fresh], key[fresh])
+            self.trust = np.insert(self.trust, at[fresh], t[fresh])
+            self._change(key[fresh], +1)
         self.partner = self._keys % self.n
-        self.start = np.searchsorted(self._keys // self.n, np.arange(self.n + 1), side="left").astype(np.int64)
+
+    def _has(self, key: np.ndarray, at: np.ndarray | None = None) -> np.ndarray:
+        """bool[K]: whether each entry key (row * n + partner) is in the graph (``at``: its
+        insertion points in the sorted keys, if known)."""
+        if len(self._keys) == 0:
+            return np.zeros(len(key), dtype=bool)
+        if at is None:
+            at = np.searchsorted(self._keys, key)
+        return self._keys[np.minimum(at, len(self._keys) - 1)] == key
+
+    def _change(self, key: np.ndarray, sign: int) -> None:
+        """Move the CSR row starts for entries ``key`` added (+1) or removed (-1)."""
+        per_row = np.bincount(key // self.n, minlength=self.n)
+        self.start[1:] += sign * np.cumsum(per_row)
 
     def kernel_view(self, sellers: np.ndarray, buyers: np.ndarray):
         """What the clearing kernel needs to know who knows whom (see ``clear_market``), or None
