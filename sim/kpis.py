@@ -49,10 +49,10 @@ def _ratio(num, den):
 #: KPIs of the roadmap's process (seed 001's suggested KPIs), written by ``roadmap_kpis``
 PROCESS_KPIS = (
     "relationship_links", "relationship_trust_mean", *(f"links_made_{how}" for how in LINK_SOURCES),
-    "event_participants", "events_held", "firms_reached", "leads_found", "pilot_proposals",
+    "event_participants", "events_held", "firms_reached", "leads_found", "pilot_proposals", "pilots_launched",
     "pilots_in_implementation", "regular_exchanges", "lead_conversion_rate", "firms_mapped", "mapping_cost_eur",
     "park_operators_engaged", "park_tenants", "lsg_mou_signatories", "separate_collection_streams",
-    "public_procurement_t", "platform_members", "platform_active_members",
+    "public_procurement_t", "platform_members", "platform_active_members", "roundtables_held", "policies_aligned",
 )
 #: KPIs a scale-or-pivot rule may judge a pilot by
 REVIEW_KPIS = PROCESS_KPIS + ("exchange_volume_t", "exchange_value_eur", "co2_abated_t", "participating_firms")
@@ -79,6 +79,7 @@ def roadmap_kpis(model, row: dict) -> None:
     stages = [case["stage"] for case in cases]
     row["leads_found"] = len(cases)
     row["pilot_proposals"] = sum(s != "lead" for s in stages)  # business cases drafted
+    row["pilots_launched"] = sum(s in ("pilot", "regular", "failed") for s in stages)
     row["pilots_in_implementation"] = stages.count("pilot")  # this month
     row["regular_exchanges"] = stages.count("regular")
     closed = stages.count("regular") + stages.count("failed") + stages.count("dropped")
@@ -100,6 +101,9 @@ def roadmap_kpis(model, row: dict) -> None:
     platforms = actors.get("platform", [])
     row["platform_members"] = int(sum(p.listed.sum() for p in platforms))
     row["platform_active_members"] = int(sum(p.active_members() for p in platforms))
+    groups = actors.get("working_group", [])
+    row["roundtables_held"] = sum(g.roundtables_held for g in groups)
+    row["policies_aligned"] = sum(len(g.agreements) for g in groups)
 
 
 class KpiRecorder:

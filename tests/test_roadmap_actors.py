@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim.config import compose_config
 from sim.errors import ConfigError
 from sim.model import WB6Model
 
@@ -73,6 +74,42 @@ def test_business_cases_without_surplus_never_become_pilots():
     for _ in range(6):
         model.step()
     assert all(c["stage"] in ("lead", "dropped") for c in broker.cases)
+
+
+def test_a_team_drafts_business_cases_no_faster_than_its_caseload_allows():
+    months, draft = 24, 4
+    model = model_with({"facilitation": {"business_case_months": draft, "caseload": 2}}, months=months)
+    for broker in model.pilot_actors["broker"]:
+        drafted = sum(c["stage"] != "lead" for c in broker.cases)
+        assert drafted <= broker.caseload * (months // draft)
+        assert broker.open_cases <= broker.caseload
+    assert model.kpis.rows[-1]["pilot_proposals"] > 0
+
+
+def test_facilitation_launches_pilot_projects_at_the_seeds_scale():
+    """Seed 001 roadmap.short_term.pilots: "Launch 3–5 pilot projects with minimal investment" in the
+    first two years, across the region; how many leads convert is an outcome."""
+    model = WB6Model(compose_config(["phase=roadmap", "months=24"]))
+    for _ in range(24):
+        model.step()
+    row = model.kpis.rows[-1]
+    assert 3 <= row["pilots_launched"] <= 5
+    assert row["pilots_launched"] <= row["pilot_proposals"] <= row["leads_found"]
+    assert 0.0 <= row["lead_conversion_rate"] < 1.0
+    assert len(model.pilot_actors["broker"]) == 6  # one technical expert team per WB6 economy
+
+
+def test_a_dropped_facilitation_closes_its_cases():
+    model = model_with({"facilitation": {"business_case_months": 1, "pilot_months": 24,
+                                         "conversion_scale_eur_t": 1e-6}}, months=6)
+    facilitation = next(p for p in model.active_policies if p.name == "facilitation")
+    cases = [c for b in model.pilot_actors["broker"] for c in b.cases]
+    running = [c for c in cases if c["stage"] == "pilot"]
+    assert running
+    facilitation.stop(model)
+    assert all(c["stage"] in ("regular", "failed", "dropped") for c in cases)
+    assert all((c["stage"] == "regular") == (c["traded_t"] > 0) for c in running)
+    assert model.kpis.rows[-1]["pilots_launched"] >= len(running)
 
 
 def test_mapping_task_force_maps_firms_outside_exchanges_first_at_its_cost():

@@ -12,6 +12,7 @@ from sim.agents.platform import Platform
 from sim.agents.pro import PRO
 from sim.agents.regulator import Regulator
 from sim.agents.treatment import TreatmentPlants
+from sim.agents.working_group import WorkingGroup
 
 __all__ = ["PRO", "Broker", "Chamber", "Customs", "Financier", "Firm", "MappingTaskForce", "Municipality",
-           "ParkCoordinator", "Platform", "Regulator", "TreatmentPlants"]
+           "ParkCoordinator", "Platform", "Regulator", "TreatmentPlants", "WorkingGroup"]

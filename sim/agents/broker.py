@@ -126,6 +126,16 @@ class Broker(mesa.Agent):
                                    "since": model.month, "traded_t": 0.0})
                 free -= 1
 
+    def disband(self) -> None:
+        """The team stops: its open leads are dropped and its running pilots judged by what the
+        pair traded so far (the links it made stay)."""
+        month = self.model.month
+        for case in self.cases:
+            if case["stage"] == "lead":
+                case["stage"], case["since"] = "dropped", month
+            elif case["stage"] == "pilot":
+                case["stage"], case["since"] = ("regular" if case["traded_t"] > 0 else "failed"), month
+
     def scale(self, factor: float) -> None:
         """A bigger team: a larger caseload (a pilot scaled up)."""
         self.caseload = int(round(self.caseload * factor))

@@ -19,6 +19,7 @@ from sim.policies import (  # noqa: F401  (importing a pilot registers it)
     scale_or_pivot,
     symbiosis_platform,
     treatment_capacity,
+    working_group,
 )
 from sim.policies.base import REGISTRY, Policy, PolicyParams, build_policies, register
 

@@ -45,3 +45,9 @@ class Facilitation(Policy):
     def on_step(self, model) -> None:
         for broker in self.actors:
             broker.step()
+
+    def stop(self, model) -> None:
+        """Dropped: the teams are disbanded and close their cases."""
+        super().stop(model)
+        for broker in self.actors:
+            broker.disband()
