@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sim.agents import (PRO, Broker, Chamber, Customs, Financier, Firm, MappingTaskForce, Municipality,
-                        ParkCoordinator, Platform, Regulator)
+                        ParkCoordinator, Platform, Regulator, WorkingGroup)
 from sim.agents.kinds import KINDS, resolve_actor_classes
 from sim.errors import ConfigError
 from sim.model import WB6Model
@@ -30,7 +30,8 @@ class CountingFirm(Firm):
 def test_defaults_are_the_built_in_classes():
     built_in = {"firm": Firm, "pro": PRO, "customs": Customs, "regulator": Regulator, "platform": Platform,
                 "financier": Financier, "chamber": Chamber, "broker": Broker, "mapping_task_force": MappingTaskForce,
-                "park_coordinator": ParkCoordinator, "municipality": Municipality}
+                "park_coordinator": ParkCoordinator, "municipality": Municipality,
+                "working_group": WorkingGroup}
     assert resolve_actor_classes({}) == built_in
     assert all(KINDS[name].stage is None for name in built_in)
 
