@@ -227,17 +227,17 @@ def _counted(frames, bar):
 
 
 def _on_ray(tasks: list[tuple], address: str, workers: int):
-    """Each task as a Ray task of one CPU, on the cluster at ``address`` (``local``: a head
-    started in this process with ``workers`` CPUs); results in the order of the tasks.
+    """Each task as a Ray task of one CPU, on the cluster at ``address`` (``local``: a new head
+    on this machine with ``workers`` CPUs; ``auto``: the one ``ray start`` started here;
+    ``host:port``); results in the order of the tasks.
     The nodes import this project from the path it has here (a shared file system)."""
     import ray
 
     if not ray.is_initialized():
         runtime_env = {"env_vars": {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}}
-        if address == "local":
-            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False, runtime_env=runtime_env)
-        else:
-            ray.init(address=address, log_to_driver=False, runtime_env=runtime_env)
+        local = ({"num_cpus": workers, "include_dashboard": False, "_node_ip_address": "127.0.0.1"}
+                 if address == "local" else {})
+        ray.init(address=address, log_to_driver=False, runtime_env=runtime_env, **local)
     remote = ray.remote(num_cpus=1)(_ray_task)
     for ref in [remote.remote(task) for task in tasks]:
         yield ray.get(ref)
