@@ -113,14 +113,6 @@ class Relations:
         self.partner = self._keys % self.n
         self.start = np.searchsorted(self._keys // self.n, np.arange(self.n + 1), side="left").astype(np.int64)
 
-    def kernel_view(self, sellers: np.ndarray, buyers: np.ndarray):
-        """What the clearing kernel needs to know who knows whom (see ``clear_market``), or None
-        for an open market."""
-        if not self.restricted:
-            return None
-        node = self.model.firms.node
-        return sellers, buyers, node[sellers], node[buyers], self.start, self.partner
-
     def graph(self) -> nx.Graph:
         """The links as a networkx graph of firm rows, with ``trust`` on each edge."""
         g = nx.Graph()
