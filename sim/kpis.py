@@ -249,6 +249,7 @@ class KpiRecorder:
         f["reprocessed_t"] = by(e, reprocessed)
         f["stock_t"] = by(e, np.where(plants.product_mask, 0.0, firms.stock).sum(axis=1))
         self._treatment_figures(f, by)
+        f.update(model.utilities.figures(by))
 
         # Eurostat circular material use rate U / (DMC + U): U = recovered in the economy's
         # plants - imported for recovery + exported for recovery = what its firms' streams

@@ -11,6 +11,7 @@ from sim.agents.kinds import KINDS, resolve_actor_classes
 from sim.agents.offtake import CrmOfftake
 from sim.agents.regulator import PRODUCTION_SECTORS
 from sim.agents.treatment import TreatmentPlants
+from sim.agents.utilities import UtilityExchanges
 from sim.config import MAX_MONTHS, SimConfig, as_config, import_extensions
 from sim.errors import ConfigError
 from sim.investment import InvestmentPipeline, Project
@@ -116,6 +117,8 @@ class WB6Model(mesa.Model):
         self._remining_setup()
         self.offtake = CrmOfftake(self)
         self.treatment = TreatmentPlants(self)  # before the market: plants offer their products
+        #: heat and water piped between firms (MWh, m3), outside the tonnes of the ledger
+        self.utilities = UtilityExchanges(self)
         self.schedules = Schedules(self, load_schedule(self.region, cfg.schedule) if cfg.schedule
                                    else self.region.schedules)
         self.pipeline = InvestmentPipeline(self)
@@ -230,7 +233,8 @@ class WB6Model(mesa.Model):
     def step(self) -> None:
         """One month: scheduled changes of the region (closures, growth) happen, pilots act,
         regulators test, PROs collect, firms decide, the market clears, customs clear the borders,
-        leftovers are disposed of, treatment plants treat what they took in, the ledger is checked.
+        leftovers are disposed of, treatment plants treat what they took in, heat and water flow over
+        the links that run, the ledger is checked.
         Actors of added kinds act at their stage (see sim/agents/kinds.py)."""
         self.schedules.apply(self.month)
         if self.month == 0:
@@ -255,6 +259,7 @@ class WB6Model(mesa.Model):
             post.step()
         self.market.settle()
         self.treatment.treat()
+        self.utilities.step()
         shipments = self.market.shipments
         self.relations.learn(shipments, self.relations.complaints(shipments))
         self.firm_class.search_partners(self)

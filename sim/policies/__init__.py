@@ -5,6 +5,7 @@ from sim.policies import (  # noqa: F401  (importing a pilot registers it)
     customs_streamlining,
     de_risking,
     eco_industrial_parks,
+    energy_water_symbiosis,
     epr,
     eu_offtake,
     facilitation,
