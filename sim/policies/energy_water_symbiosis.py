@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.policies.base import Policy, PolicyParams, param, register, wb6_economies
+from sim.policies.base import Policy, PolicyParams, param, register
 
 
 @dataclass(kw_only=True)
@@ -32,9 +32,6 @@ class EnergyWaterSymbiosis(Policy):
         "Pilot projects that pipe surplus heat from power plants and steelworks to city heat networks and "
         "treated water to industry, chosen as the candidates that deliver most value per euro invested."
     )
-
-    def check(self, model) -> None:
-        self.economies = wb6_economies(model, self.params.economies, f"{self.where}.economies")
 
     def apply(self, model) -> None:
         links = model.utilities
