@@ -237,6 +237,7 @@ class KpiRecorder:
                                                  firms.node[sent.buyer[moved]]]
         f["co2_transport_t"] = by(sent.from_economy[moved], sent.tonnes[moved] * co2_per_t)
         f["co2_abated_net_t"] = f["co2_abated_t"] - f["co2_transport_t"]
+        f.update(model.cbam.figures(arrived, to_user, by))
 
         e = firms.economy
         f["generated_t"] = by(e, flows.generated.sum(axis=1))
@@ -355,6 +356,7 @@ class KpiRecorder:
         row["customs_refusals"] = int(sum(p.refusals for p in model.customs))
         row["policy_pilots_active"] = len(model.active_policies)
         row["circular_input_criteria"] = int((model.recycled_content_premium > 0).sum())
+        row.update(model.cbam.region_figures())
         # CRMA benchmarks are shares of EU annual use: this month's WB6 recovery, a year's worth
         demand = model.params.get("eu_crm_demand_t_yr", {})
         for metal in sorted(model.crm_metals & set(demand)):

@@ -7,6 +7,7 @@ import logging
 import mesa
 import numpy as np
 
+from sim.agents.cbam import CarbonBorder
 from sim.agents.kinds import KINDS, resolve_actor_classes
 from sim.agents.offtake import CrmOfftake
 from sim.agents.regulator import PRODUCTION_SECTORS
@@ -119,6 +120,8 @@ class WB6Model(mesa.Model):
         self.treatment = TreatmentPlants(self)  # before the market: plants offer their products
         #: heat and water piped between firms (MWh, m3), outside the tonnes of the ledger
         self.utilities = UtilityExchanges(self)
+        #: what CBAM certificates saved make low-carbon inputs worth to WB6 exporters (the cbam pilot prices it)
+        self.cbam = CarbonBorder(self)
         self.schedules = Schedules(self, load_schedule(self.region, cfg.schedule) if cfg.schedule
                                    else self.region.schedules)
         self.pipeline = InvestmentPipeline(self)
@@ -206,10 +209,11 @@ class WB6Model(mesa.Model):
     def willingness_to_pay(self, buyers: np.ndarray, material: int) -> np.ndarray:
         """EUR/t a buyer pays at its gate: the secondary material's value, plus any premium
         recycled-content rules add, capped by the virgin substitute's price; a treatment plant
-        pays what the input is worth to it (``TreatmentPlants.input_bids``)."""
+        pays what the input is worth to it (``TreatmentPlants.input_bids``); an exporter under
+        CBAM adds the certificates the input saves it (``CarbonBorder.premium``)."""
         premium = self.recycled_content_premium[material] * max(self.virgin_price[material] - self.unit_value[material], 0.0)
         wtp = min(self.unit_value[material] + premium, self.virgin_price[material])
-        return self.treatment.input_bids(buyers, material, np.full(len(buyers), wtp))
+        return self.treatment.input_bids(buyers, material, np.full(len(buyers), wtp)) + self.cbam.premium[buyers, material]
 
     def shipment_class_matrix(self, material: int) -> np.ndarray:
         """Class of a shipment by (status of the stream, origin economy, destination economy).

@@ -2,6 +2,7 @@
 
 from sim.policies import (  # noqa: F401  (importing a pilot registers it)
     automatic_mapping,
+    cbam,
     customs_streamlining,
     de_risking,
     eco_industrial_parks,
