@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.policies.base import Policy, PolicyParams, add_actors, param, register, wb6_economies
+from sim.policies.base import Policy, PolicyParams, add_actors, param, register
 
 
 @dataclass(kw_only=True)
@@ -36,9 +36,6 @@ class AutomaticMapping(Policy):
         "The platform's automatic matching maps many firms a month at little cost and shows each one its "
         "nearest potential partners."
     )
-
-    def check(self, model) -> None:
-        self.economies = wb6_economies(model, self.params.economies, f"{self.where}.economies")
 
     def apply(self, model) -> None:
         p, make = self.params, model.actor_classes["mapping_task_force"]

@@ -64,7 +64,13 @@ class Policy:
         return self.params.start_month
 
     def check(self, model) -> None:
-        """Fail at build time on names the scenario does not have (economies, materials...)."""
+        """Fail at build time on names the scenario does not have (economies, materials...).
+
+        Parameters named ``economies`` are checked here and kept as ``self.economies`` (every WB6
+        economy when the list is empty); a pilot with more names to check calls ``super().check`` first.
+        """
+        if hasattr(self.params, "economies"):
+            self.economies = wb6_economies(model, self.params.economies, f"{self.where}.economies")
 
     def apply(self, model) -> None:
         """Act once, when the start month comes."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.policies.base import Policy, PolicyParams, param, register, wb6_economies
+from sim.policies.base import Policy, PolicyParams, param, register
 
 
 @dataclass(kw_only=True)
@@ -29,9 +29,6 @@ class EuOfftake(Policy):
         "EU buyers jointly purchase the critical raw materials recovered from WB6 tailings under "
         "offtake agreements at a floor price, taking the metal price risk off re-mining projects."
     )
-
-    def check(self, model) -> None:
-        self.economies = wb6_economies(model, self.params.economies, f"{self.where}.economies")
 
     def apply(self, model) -> None:
         model.offtake.contract(self.economies, self.params.coverage, self.params.floor_share)

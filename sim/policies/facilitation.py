@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.policies.base import Policy, PolicyParams, add_actors, param, register, wb6_economies
+from sim.policies.base import Policy, PolicyParams, add_actors, param, register
 
 
 @dataclass(kw_only=True)
@@ -33,9 +33,6 @@ class Facilitation(Policy):
         "Brokers in each economy find firms that landfill a stream, match them with a buyer, draft the "
         "business case and run a pilot exchange; the lead conversion rate is an outcome."
     )
-
-    def check(self, model) -> None:
-        self.economies = wb6_economies(model, self.params.economies, f"{self.where}.economies")
 
     def apply(self, model) -> None:
         p, make = self.params, model.actor_classes["broker"]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.policies.base import Policy, PolicyParams, param, register, wb6_economies
+from sim.policies.base import Policy, PolicyParams, param, register
 
 
 @dataclass(kw_only=True)
@@ -30,17 +30,14 @@ class LabNetwork(Policy):
         "month, sent where applications wait, and quicker decisions on them."
     )
 
-    def check(self, model) -> None:
-        self.members = wb6_economies(model, self.params.economies, f"{self.where}.economies")
-
     def apply(self, model) -> None:
-        self.own_capacity = {e: model.regulators[e].lab_capacity_per_month for e in self.members}
-        for e in self.members:
+        self.own_capacity = {e: model.regulators[e].lab_capacity_per_month for e in self.economies}
+        for e in self.economies:
             regulator = model.regulators[e]
             regulator.decision_months = min(regulator.decision_months, self.params.decision_months)
 
     def on_step(self, model) -> None:
-        waiting = np.array([len(model.regulators[e].queue) for e in self.members], dtype=float)
-        share = waiting / waiting.sum() if waiting.sum() > 0 else np.full(len(self.members), 1.0 / len(self.members))
-        for e, s in zip(self.members, share):
+        waiting = np.array([len(model.regulators[e].queue) for e in self.economies], dtype=float)
+        share = waiting / waiting.sum() if waiting.sum() > 0 else np.full(len(self.economies), 1.0 / len(self.economies))
+        for e, s in zip(self.economies, share):
             model.regulators[e].lab_capacity_per_month = self.own_capacity[e] + s * self.params.certificates_per_month

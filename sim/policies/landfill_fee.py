@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.policies.base import Policy, PolicyParams, param, ramp, register, wb6_economies
+from sim.policies.base import Policy, PolicyParams, param, ramp, register
 
 
 @dataclass(kw_only=True)
@@ -36,9 +36,6 @@ class LandfillFee(Policy):
         "dumping, phased in over some months, so that selling leftovers pays better than dumping or "
         "landfilling them."
     )
-
-    def check(self, model) -> None:
-        self.economies = wb6_economies(model, self.params.economies, f"{self.where}.economies")
 
     def apply(self, model) -> None:
         self.before = {

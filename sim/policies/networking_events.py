@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.policies.base import Policy, PolicyParams, add_actors, param, register, wb6_economies
+from sim.policies.base import Policy, PolicyParams, add_actors, param, register
 
 
 @dataclass(kw_only=True)
@@ -30,9 +30,6 @@ class NetworkingEvents(Policy):
         "Chambers of commerce run networking and information events: invited firms learn about exchanges "
         "and meet the participants whose waste or needs fit theirs."
     )
-
-    def check(self, model) -> None:
-        self.economies = wb6_economies(model, self.params.economies, f"{self.where}.economies")
 
     def apply(self, model) -> None:
         p, make = self.params, model.actor_classes["chamber"]

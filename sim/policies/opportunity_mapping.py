@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sim.errors import ConfigError
-from sim.policies.base import Policy, PolicyParams, add_actors, check_value, param, register, wb6_economies
+from sim.policies.base import Policy, PolicyParams, add_actors, check_value, param, register
 
 
 @dataclass(kw_only=True)
@@ -33,8 +33,8 @@ class OpportunityMapping(Policy):
     )
 
     def check(self, model) -> None:
+        super().check(model)
         where = self.where
-        self.economies = wb6_economies(model, self.params.economies, f"{where}.economies")
         unknown = [c for c in self.params.firms_per_month if c not in model.economy_index]
         if unknown:
             raise ConfigError(f"{where}.firms_per_month", f"unknown economy {unknown[0]!r}",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.errors import ConfigError
-from sim.policies.base import Policy, PolicyParams, param, register, wb6_economies
+from sim.policies.base import Policy, PolicyParams, param, register
 from sim.scenario import TREATMENT_PROCESSES
 
 
@@ -36,11 +36,11 @@ class TreatmentCapacity(Policy):
     )
 
     def check(self, model) -> None:
+        super().check(model)
         unknown = [p for p in self.params.processes if p not in TREATMENT_PROCESSES]
         if unknown:
             raise ConfigError(f"{self.where}.processes", f"unknown process {unknown[0]!r}",
                               choices=TREATMENT_PROCESSES, value=unknown[0])
-        self.economies = wb6_economies(model, self.params.economies, f"{self.where}.economies")
 
     def apply(self, model) -> None:
         firms, plants = model.firms, model.treatment
