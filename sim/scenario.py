@@ -97,9 +97,14 @@ TABLES: dict[str, tuple[Col, ...]] = {
         Col("firm_id"), Col("material"), Col("role", choices=("generates", "absorbs")),
         Col("year", "int", low=1900, high=2200), Col("factor", "float", low=0),
     ),
+    "process_inputs": (
+        Col("firm_id"), Col("process"), Col("output_t_year", "float", low=0),
+        Col("input_t_per_t", "float", low=0), Col("recycled_materials"),
+    ),
 }
-#: tables a scenario may leave out (read as empty): a region without treatment plants or dated changes
-OPTIONAL_TABLES = ("treatment", "schedules")
+#: tables a scenario may leave out (read as empty): a region without treatment plants, dated changes
+#: or the total inputs of its absorbing processes
+OPTIONAL_TABLES = ("treatment", "schedules", "process_inputs")
 
 @dataclass(frozen=True)
 class Scenario:
@@ -121,6 +126,8 @@ class Scenario:
     treatment: pd.DataFrame | None = None
     #: dated changes of generation and capacity (``None``: none)
     schedules: pd.DataFrame | None = None
+    #: absorbing processes' output and total material input (``None``: none)
+    process_inputs: pd.DataFrame | None = None
 
     @property
     def economy_codes(self) -> list[str]:
@@ -407,9 +414,34 @@ def validate(scenario: Scenario) -> Scenario:
     _unknown("epr", s.epr, "material", s.materials.loc[s.materials["epr_stream"], "material"], folder)
     _unknown("remining", s.remining, "firm_id", s.firms["firm_id"], folder)
     _check_treatment(s, folder)
+    _check_process_inputs(s, folder)
     check_schedule(s, s.schedules, folder / "schedules.csv")
     check_parameters(s.parameters, str(folder / "parameters.yaml"))
+    _check_offices(s, folder)
     return scenario
+
+
+def _check_offices(s: Scenario, folder: Path) -> None:
+    """The crossings designated for waste (``waste_customs_offices``) are crossings of borders.csv."""
+    known = set(s.borders["crossing_id"])
+    for office in s.parameters.get("waste_customs_offices", []):
+        if office not in known:
+            raise ScenarioError(f"{folder / 'parameters.yaml'}: waste_customs_offices", f"unknown crossing {office!r}",
+                                choices=known, value=office)
+
+
+def _check_process_inputs(s: Scenario, folder: Path) -> None:
+    """One row per absorbing firm; its recycled materials (space-separated) are materials."""
+    t = s.process_inputs
+    _unknown("process_inputs", t, "firm_id", s.firms["firm_id"], folder)
+    _unique("process_inputs", t, ["firm_id"], folder)
+    known = set(s.material_ids)
+    for row, names in t["recycled_materials"].items():
+        bad = [n for n in str(names).split() if n not in known]
+        if bad or not str(names).split():
+            raise ScenarioError(f"{folder / 'process_inputs.csv'}:{_line(row)}",
+                                f"column 'recycled_materials' needs material names, got {names!r}",
+                                choices=known, value=bad[0] if bad else None)
 
 
 def _check_treatment(s: Scenario, folder: Path) -> None:

@@ -157,3 +157,27 @@ def test_grant_equivalent_against_its_definition():
     # an interest-free loan over n years: face value less the repayments (face / n a year) at 12 %
     annuity = (1 - 1.12 ** -10) / 0.12
     assert grant_equivalent_eur(100.0, 20.0, 0.12, 0.0, 10) == pytest.approx(20.0 + 80.0 * (1 - annuity / 10))
+
+
+def test_recycled_input_share_against_its_definition():
+    """Secondary material the cement, steel, paper and glass plants took in that replaces their
+    input, over their total material input (output x input per t of output), by economy."""
+    model = WB6Model({"months": 3, "seed": 42})
+    model.run()
+    table = model.region.process_inputs
+    row = {f: i for i, f in enumerate(model.region.firms["firm_id"])}
+    firms = table["firm_id"].map(row).to_numpy()
+    total = (table["output_t_year"] * table["input_t_per_t"]).to_numpy() / 12.0
+    received = model.market.flows.received
+    took = np.array([sum(received[f, model.material_index[m]] for m in names.split())
+                     for f, names in zip(firms, table["recycled_materials"])])
+    kpis = model.kpis.frame().iloc[-1]
+    assert kpis["process_input_t"] == pytest.approx(total.sum())
+    assert kpis["recycled_input_t"] == pytest.approx(took.sum())
+    assert 0.0 < kpis["recycled_input_share"] == pytest.approx(took.sum() / total.sum())
+    # fuels burnt in kilns are not material input
+    assert "tyres" not in " ".join(table["recycled_materials"])
+    by_economy = model.kpis.economy_frame()
+    last = by_economy[(by_economy["step"] == 2) & (by_economy["kpi"] == "recycled_input_share")].set_index("economy")
+    serbia = model.firms.economy[firms] == model.economy_index["RS"]
+    assert last.loc["RS", "value"] == pytest.approx(took[serbia].sum() / total[serbia].sum())
