@@ -48,9 +48,12 @@ FACTORS = {
     "price_multiplier": (0.7, 1.3),
     # assumption: fuel and haulage rates, -30% to +50% around today's 0.08 EUR/t-km road, 0.04 rail
     "transport_cost_multiplier": (0.7, 1.5),
-    # source: Regulation (EC) 1013/2006 Art. 14 (pre-consented facilities, ~10 days) up to the 30-day
-    # consent period plus a month of dossier work and tacit-consent slippage (assumption)
-    "parameters.border_delay_days.waste": (10.0, 60.0),
+    # source: the authorities decide within 30 days of the acknowledgement (Regulation (EC) 1013/2006,
+    # https://portal-rp.tpcluster.de/rpdlp/en/detail?pstCatId=247242680&pstId=231700404); an idle
+    # consent unit's days assumed 5-30 (base 12)
+    "parameters.consent_review_days": (5.0, 30.0),
+    # assumption: the consent unit's capacity taken by notifications the model does not hold (base 0.2)
+    "parameters.consent_background_utilisation": (0.05, 0.6),
     # assumption: half to three times the base 0.05 EUR/t/day yard and capital cost of waiting
     "parameters.holding_cost_eur_t_day": (0.02, 0.15),
     # assumption: 3 months (streamlined) to 12 months (a year's backlog) for a status decision; base 6

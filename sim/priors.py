@@ -35,9 +35,9 @@ PRIORS: dict[str, Prior] = {
     # the ranges of the sensitivity study (experiments/sensitivity.py FACTORS), same sources
     "price_multiplier": Prior(0.7, 1.3, "assumption: secondary-material and metal prices moved by about +-30% "
                                         "over 2015-2024"),
-    "parameters.border_delay_days.waste": Prior(10.0, 60.0, "Regulation (EC) 1013/2006 Art. 14 (pre-consented "
-                                                            "facilities, ~10 days) up to the 30-day consent period "
-                                                            "plus a month of dossier work (assumption)"),
+    "parameters.consent_review_days": Prior(5.0, 30.0, "https://portal-rp.tpcluster.de/rpdlp/en/detail?pstCatId="
+                                                      "247242680&pstId=231700404 (decision within 30 days of the "
+                                                      "acknowledgement); an idle unit's days assumed 5-30"),
     "parameters.holding_cost_eur_t_day": Prior(0.02, 0.15, "assumption: half to three times the base 0.05"),
     "parameters.status_application_months": Prior(3.0, 12.0, "assumption: 3 months (streamlined) to a year's "
                                                              "backlog for a status decision; base 6"),

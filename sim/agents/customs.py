@@ -2,6 +2,11 @@
 shipments (prior notification and consent), inspects a share of each class and clears freight
 through a queue it shares with the crossing's other traffic, up to its capacity.
 
+A waste shipment needs the consent of the authorities on both sides of the post (the regulators
+of its two economies, :meth:`sim.agents.regulator.Regulator.consent_days`); it waits for the
+slower of the two, which grows with the notifications each authority handles. A common regional
+procedure may cap that time (``waste_days_cap``, set by customs streamlining).
+
 Clearance time and the share of the capacity other freight takes are read from the monitoring of
 freight waiting times at WB6 crossings (sim/data/parameters.yaml border_clearance_days,
 border_background_utilisation), so a post's wait grows with the load the model puts on it.
@@ -75,8 +80,8 @@ class Customs(mesa.Agent):
         self.economies = (row.economy_a, row.economy_b)
         self.capacity_t_month = float(row.capacity_t_month)
         params = model.params
-        #: per shipment class: documentary days (notification and consent for waste) and EUR/t
-        #: in fees and paperwork
+        #: per shipment class: documentary days at the post and EUR/t in fees and paperwork (a
+        #: waste shipment also waits for consent, :meth:`consent_days`)
         self.delay_days = np.array([params["border_delay_days"][s] for s in STATUSES], dtype=float)
         self.fee_eur_t = np.array([params["border_fee_eur_t"][s] for s in STATUSES], dtype=float)
         self.fee_eur_t[WASTE] += params["waste_notification_cost_eur_t"]
@@ -84,6 +89,10 @@ class Customs(mesa.Agent):
         #: notification, goods at the post's risk-based rate
         self.inspection_rate = np.full(len(STATUSES), float(row.inspection_rate))
         self.inspection_rate[WASTE] = max(self.inspection_rate[WASTE], float(params["waste_inspection_rate"]))
+        #: competent authorities whose consent a waste shipment through this post needs
+        self.authorities = [model.regulators[model.economy_index[e]] for e in self.economies]
+        #: most days notification and consent may take here (a common regional procedure)
+        self.waste_days_cap = np.inf
         self.refusal_probability = float(params["waste_refusal_probability"])
         self.inspection_days = float(params["inspection_days"])
         self.clearance_days = float(params["border_clearance_days"])
@@ -149,19 +158,33 @@ class Customs(mesa.Agent):
         days[WASTE] += self.waste_desk_days(waste_load_t)
         return days
 
+    def consent_days(self) -> float:
+        """Days a waste shipment filed now waits for notification and consent: the slower of the
+        two authorities, at most ``waste_days_cap``."""
+        return min(max(authority.consent_days() for authority in self.authorities), self.waste_days_cap)
+
+    def documentary_days(self) -> np.ndarray:
+        """float[class]: paperwork days per shipment class, consent included for waste."""
+        days = self.delay_days.copy()
+        days[WASTE] += self.consent_days()
+        return days
+
     def crossing_days(self, shipment_class: int) -> float:
-        """Days a consignment of the class filed now spends crossing: paperwork and its time at
-        the post."""
-        return self.delay_days[shipment_class] + self.time_at_post_days()[shipment_class]
+        """Days a consignment of the class filed now spends crossing: paperwork (and consent) and
+        its time at the post."""
+        return self.documentary_days()[shipment_class] + self.time_at_post_days()[shipment_class]
 
     def crossing_cost(self, holding_cost_eur_t_day: float) -> np.ndarray:
         """EUR/t to pass this post for each shipment class (fees plus time at holding cost), as
         traders expect it when they plan: at the load the post carries before the month's filings."""
-        return self.fee_eur_t + (self.delay_days + self.time_at_post_days()) * holding_cost_eur_t_day
+        return self.fee_eur_t + (self.documentary_days() + self.time_at_post_days()) * holding_cost_eur_t_day
 
     def file(self, shipment: int, buyer: int, material: int, tonnes: float, shipment_class: int) -> bool:
         """Lodge a shipment; a waste shipment may be refused consent. Returns True if accepted."""
         self.filings[shipment_class] += 1
+        if shipment_class == WASTE:
+            for authority in self.authorities:
+                authority.receive_notification()
         if shipment_class == WASTE and self.model.random.random() < self.refusal_probability:
             self.refusals += 1
             return False

@@ -19,6 +19,21 @@ Directive and its end-of-waste and by-product rules"):
 A granted status holds for ``status_validity_months``; the firm then files for renewal and the
 laboratories test the stream again (the decision may change). A refused stream may be filed
 again after ``status_refiling_months``.
+
+The regulator is also its economy's competent authority for transboundary waste shipments
+(Regulation (EC) 1013/2006 Art. 4-9, which the WB6 cross-border rules are to align with, seed 001
+legal.waste_shipment_references). A notified shipment needs the written consent of the
+authorities of dispatch and destination: the notifier prepares the dossier
+(``consent_preparation_days``), the authorities check and acknowledge it
+(``consent_acknowledgement_days``: three working days each for dispatch and destination) and
+decide within 30 days of the acknowledgement. The decision takes ``consent_review_days`` at an
+idle unit and grows with the unit's load as the sojourn time of a single-server queue with random
+arrivals, ``review / (1 - rho)``: rho is the share of its capacity (``consent_dossiers_per_month``)
+that other notifications (``consent_background_utilisation``) and the model's notified shipments
+take, the latter as the mean of the last ``CASELOAD_MONTHS`` months (a consent is valid for one
+year, https://waste-move.eu/?p=379&lang=en, so a unit plans its caseload over a year). The
+authority states its expected time in whole days, which traders plan with. So consent time is an
+outcome of each economy's load, rising smoothly with it.
 """
 
 from __future__ import annotations
@@ -29,7 +44,17 @@ import mesa
 import numpy as np
 
 from sim.agents.kinds import actor_kind
+from sim.parameters import declare
 from sim.world import BY_PRODUCT, EOW, WASTE
+
+for _name in ("consent_preparation_days", "consent_acknowledgement_days", "consent_review_days",
+              "consent_dossiers_per_month", "consent_background_utilisation"):
+    declare(_name)
+
+#: load above which the steady-state queue formula is not used (as at the customs posts)
+MAX_CONSENT_UTILISATION = 0.99
+#: months over which a consent unit counts its caseload (a consent is valid for a year)
+CASELOAD_MONTHS = 12
 
 #: sectors whose residues arise as an integral part of a production process (WFD Art. 5(1)(c));
 #: municipal collection, construction sites and recyclers hold waste, not production residues
@@ -59,6 +84,17 @@ class Regulator(mesa.Agent):
         self.certificates_this_month = 0
         self.renewals_this_month = 0
         self.certificates_issued = 0
+        params = model.params
+        #: calendar days of a consent that do not depend on the unit's load
+        self.consent_fixed_days = float(params["consent_preparation_days"]) + float(
+            params["consent_acknowledgement_days"])
+        self.consent_review_days = float(params["consent_review_days"])
+        self.consent_capacity = float(params["consent_dossiers_per_month"])
+        self.consent_background = float(params["consent_background_utilisation"])
+        #: notified shipments received this month (counted as customs files them) and in the
+        #: months before (the last ``CASELOAD_MONTHS``)
+        self.notifications_this_month = 0
+        self.notification_history: deque[int] = deque(maxlen=CASELOAD_MONTHS)
 
     def set_status_matrix(self, by_product_possible: np.ndarray, eow_possible: np.ndarray) -> None:
         self.by_product_possible[:] = by_product_possible
@@ -73,11 +109,37 @@ class Regulator(mesa.Agent):
     def expected_fine_eur_t(self) -> float:
         return self.dumping_fine_eur_t * self.enforcement_probability
 
+    @property
+    def notification_load(self) -> float:
+        """Notified shipments a month the consent unit handles: the mean of its recent months."""
+        history = self.notification_history
+        return sum(history) / len(history) if history else 0.0
+
+    @property
+    def consent_utilisation(self) -> float:
+        """Share of the transboundary unit's capacity in use: other notifications plus the model's
+        notified shipments (the cap when it has no capacity)."""
+        if self.consent_capacity <= 0.0:
+            return MAX_CONSENT_UTILISATION
+        return min(self.consent_background + self.notification_load / self.consent_capacity, MAX_CONSENT_UTILISATION)
+
+    def consent_days(self) -> float:
+        """Calendar days from preparing a notification to this authority's consent, as the
+        authority states them (whole days)."""
+        return float(round(self.consent_fixed_days + self.consent_review_days / (1.0 - self.consent_utilisation)))
+
+    def receive_notification(self) -> None:
+        self.notifications_this_month += 1
+
     def receive_application(self, firm: int, material: int) -> None:
         self.queue.append((firm, material, self.model.month))
 
     def step(self) -> None:
-        """Test what the laboratories can this month; register the approved streams."""
+        """Add last month's notifications to the consent unit's caseload; test what the
+        laboratories can this month; register the approved streams."""
+        if self.model.month > 0:
+            self.notification_history.append(self.notifications_this_month)
+        self.notifications_this_month = 0
         self.certificates_this_month = 0
         self.renewals_this_month = 0
         self._lab_budget = min(self._lab_budget + self.lab_capacity_per_month, max(self.lab_capacity_per_month, 1.0))
