@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import matplotlib
@@ -33,14 +32,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from joblib import Parallel, delayed  # noqa: E402
 from SALib.analyze import sobol as sobol_analyze  # noqa: E402
 from SALib.sample import sobol as sobol_sample  # noqa: E402
 
 from sim.config import compose_config  # noqa: E402
 from sim.errors import SimInputError  # noqa: E402
-from sim.results import is_complete  # noqa: E402
-from sim.sweep import Progress, aggregate, job_name, run_job, single_threaded_kernels, sweep_folder  # noqa: E402
+from sim.sweep import aggregate, job_name, run_many, sweep_folder  # noqa: E402
 
 #: the uncertain inputs, as config keys, with their ranges (low, high) and where they come from
 FACTORS = {
@@ -100,7 +97,6 @@ KPIS = {
 }
 MEAN_KPIS = ("customs_delay_days",)
 SWEEP_NAME = "sobol"
-PROGRESS_EVERY_S = 10.0
 
 
 def design(n: int, seed: int) -> tuple[dict, np.ndarray]:
@@ -121,32 +117,18 @@ def run_overrides(row: np.ndarray, base: list[str], phase: str, pilots: frozense
     return overrides
 
 
-def _run(cfg, overrides: list[str]):
-    single_threaded_kernels()  # a worker process among one per core
-    return run_job(cfg, overrides)
-
-
 def run_design(X: np.ndarray, base: list[str], phase: str, out: Path, jobs: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run (or find) the baseline and phase run of every design; their outcomes, in design order."""
-    placement = [f"output.root={out.resolve()}", f"output.sweep_name={SWEEP_NAME}"]
     pilots = frozenset(compose_config([f"phase={phase}"]).policies)
     variants = {"baseline": [run_overrides(row, base, "") for row in X],
                 phase: [run_overrides(row, base, phase, pilots) for row in X]}
-    runs = [ov for group in variants.values() for ov in group]
+    runs: dict[str, list[str]] = {}
+    for ov in (ov for group in variants.values() for ov in group):
+        runs.setdefault(job_name(ov), ov)
     folder = sweep_folder(out, SWEEP_NAME)
-    progress = Progress(len(runs), sum(is_complete(folder / job_name(ov)) for ov in runs), label="sensitivity")
-    done = progress.done_at_start
-    progress.report(done)
-    todo = [(compose_config(placement + ov), ov) for ov in runs if not is_complete(folder / job_name(ov))]
-    last = time.monotonic()
-    for _ in Parallel(n_jobs=jobs, return_as="generator_unordered")(delayed(_run)(c, ov) for c, ov in todo):
-        done += 1
-        if time.monotonic() - last >= PROGRESS_EVERY_S:
-            last = time.monotonic()
-            progress.report(done)
-    progress.report(done, final=True)
+    run_many(list(runs.values()), out, SWEEP_NAME, jobs, label="sensitivity")
     # a baseline run leaves the pilot parameters out, so designs differing only in those share it
-    table = pd.read_parquet(aggregate(folder, list(dict.fromkeys(job_name(ov) for ov in runs))))
+    table = pd.read_parquet(aggregate(folder, list(runs)))
     grouped = table.groupby("run", sort=False)
     outcomes = grouped[[k for k in KPIS if k not in MEAN_KPIS]].sum().join(grouped[list(MEAN_KPIS)].mean())
     base_out, phase_out = (outcomes.loc[[job_name(ov) for ov in group]].reset_index(drop=True)

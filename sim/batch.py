@@ -14,9 +14,16 @@ the final year (the last 12 months; fewer if the run is shorter). Totals of rati
 (``cmur_eurostat``...) are sums of monthly ratios: read those by their final-year mean.
 
 Given a ``folder``, each run is written there by the results writer (``sim.results``), in a
-folder named after its configuration's digest, so a batch started again after an
-interruption, in any order, reads the runs complete already and redoes only the others.
-Outcomes do not depend on the number of workers, on the order runs finish or on resuming.
+folder named after its configuration's digest (or a name given, as the sweeps name their job
+folders: ``sim.sweep.run_many``), so a batch started again after an interruption, in any order,
+reads the runs complete already and redoes only the others. Without one, a ``measure`` may
+read other outcomes from each model (the calibration's target outputs). Outcomes do not
+depend on the number of workers, on the order runs finish, on resuming, or on whether the
+runs go to local worker processes or to Ray tasks (``ray_address``).
+
+This is the one runner of many models: the sweeps (``sim.sweep.run_many``), the phase
+comparison, the Sobol study, the EMA evaluator, scenario discovery and the calibration run
+their models through it.
 """
 
 from __future__ import annotations
@@ -26,6 +33,8 @@ import hashlib
 import itertools
 import logging
 import multiprocessing
+import os
+import sys
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -135,22 +144,36 @@ def summarise(kpis: pd.DataFrame, run: int) -> pd.DataFrame:
                          "final_year_mean": values.tail(FINAL_YEAR_MONTHS).mean().to_numpy(dtype=float)})
 
 
-def run_one(run: int, cfg: SimConfig, folder: Path | None = None) -> pd.DataFrame:
-    """Outcomes of one run; with a folder, read from it when complete, else run into it."""
+def kpi_outcomes(model, run: int) -> pd.DataFrame:
+    """The default measure of a run: the model run to its end, its KPIs summarised."""
+    model.run()
+    return summarise(model.kpis.frame(), run)
+
+
+def run_one(run: int, cfg: SimConfig, folder: Path | None = None, overrides: Sequence[str] = (),
+            measure=kpi_outcomes) -> pd.DataFrame:
+    """Outcomes of one run: ``measure(model, run)`` of the model built on the shared region;
+    with a folder, the KPIs summarised from the run written there (run into it now unless
+    complete already, with ``overrides`` recorded in its manifest)."""
     from sim.model import WB6Model
     from sim.results import is_complete, run_to_folder
 
     if folder is None:
-        model = WB6Model(cfg, region=_region(cfg))
-        model.run()
-        return summarise(model.kpis.frame(), run)
+        return measure(WB6Model(cfg, region=_region(cfg)), run)
     if not is_complete(folder):
-        run_to_folder(cfg, folder, region=_region(cfg))
+        run_to_folder(cfg, folder, overrides=overrides, region=_region(cfg))
     # outcomes from the written table whether run now or before: resuming gives the same figures
     return summarise(pd.read_parquet(folder / "kpis.parquet"), run)
 
 
-def _run_task(task: tuple[int, SimConfig, Path | None]) -> pd.DataFrame:
+def _run_task(task: tuple) -> pd.DataFrame:
+    return run_one(*task)
+
+
+def _ray_task(task: tuple) -> pd.DataFrame:
+    """A run in a Ray worker process: one Numba thread, as in a local worker (Ray reuses its
+    worker processes, so the scenario and phase caches serve every run a worker gets)."""
+    _start_worker()
     return run_one(*task)
 
 
@@ -181,16 +204,61 @@ def _start_worker() -> None:
 
 
 # ---- the batch -----------------------------------------------------------------------------
-def run_batch(configs: Sequence, workers: int = 1, folder: str | Path | None = None,
-              chunksize: int = 1, start_method: str | None = None) -> BatchResult:
+def _worker_count(workers: int) -> int:
+    if workers == -1:
+        return os.cpu_count() or 1
+    if workers < 1:
+        raise ConfigError("workers", f"must be >= 1 (or -1: one per core), got {workers}")
+    return workers
+
+
+def _progress(total: int, label: str | None):
+    """A bar of runs done on stderr (lines when it is no terminal), or nothing without a label."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=label, unit="run", file=sys.stderr, mininterval=1.0,
+                disable=True if label is None else (None if sys.stderr.isatty() else False))
+
+
+def _counted(frames, bar):
+    for frame in frames:
+        bar.update(1)
+        yield frame
+
+
+def _on_ray(tasks: list[tuple], address: str, workers: int):
+    """Each task as a Ray task of one CPU, on the cluster at ``address`` (``local``: a new head
+    on this machine with ``workers`` CPUs; ``auto``: the one ``ray start`` started here;
+    ``host:port``); results in the order of the tasks.
+    The nodes import this project from the path it has here (a shared file system)."""
+    import ray
+
+    if not ray.is_initialized():
+        runtime_env = {"env_vars": {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}}
+        local = ({"num_cpus": workers, "include_dashboard": False, "_node_ip_address": "127.0.0.1"}
+                 if address == "local" else {})
+        ray.init(address=address, log_to_driver=False, runtime_env=runtime_env, **local)
+    remote = ray.remote(num_cpus=1)(_ray_task)
+    for ref in [remote.remote(task) for task in tasks]:
+        yield ray.get(ref)
+
+
+def run_batch(configs: Sequence, workers: int = 1, folder: str | Path | None = None, names: Sequence[str] | None = None,
+              overrides: Sequence[Sequence[str]] | None = None, measure=kpi_outcomes, label: str | None = None,
+              chunksize: int = 1, start_method: str | None = None, ray_address: str | None = None) -> BatchResult:
     """Run every configuration (config dicts, DictConfigs or SimConfigs), in ``workers``
-    processes (1: in this one), and gather their outcomes in the order given.
+    processes (1: in this one; -1: one per core), and gather their outcomes in the order given.
 
     Every configuration is checked before any runs (a bad one is a ``ConfigError`` naming it).
-    With ``folder``, runs are written to ``<folder>/<run_name>/`` and complete ones are reused;
-    ``start_method`` (``fork``, ``forkserver``, ``spawn``) overrides :func:`start_context`'s choice."""
-    if workers < 1:
-        raise ConfigError("workers", f"must be >= 1, got {workers}")
+    With ``folder``, runs are written to ``<folder>/<name>/`` (``names``: by default each run's
+    :func:`run_name`; ``overrides``: each run's settings, recorded in its manifest) and complete
+    ones are reused. Without it, ``measure(model, run)`` gives each run's outcomes (a frame with
+    a ``run`` column; default :func:`kpi_outcomes`). ``label`` shows a bar of runs done;
+    ``start_method`` (``fork``, ``forkserver``, ``spawn``) overrides :func:`start_context`'s
+    choice; ``ray_address`` (``local``, ``host:port``, ``auto``) runs each run as a Ray task."""
+    workers = _worker_count(workers)
+    if folder is not None and measure is not kpi_outcomes:
+        raise ConfigError("measure", "runs written to a folder are measured by their KPIs (kpi_outcomes)")
     resolved = []
     for i, config in enumerate(configs):
         try:
@@ -200,17 +268,22 @@ def run_batch(configs: Sequence, workers: int = 1, folder: str | Path | None = N
     folders: list[Path | None] = [None] * len(resolved)
     if folder is not None:
         root = Path(folder).resolve()
-        names = [run_name(cfg) for cfg in resolved]
-        if len(set(names)) != len(names):
+        names = list(names) if names is not None else [run_name(cfg) for cfg in resolved]
+        if len(set(names)) != len(names) or len(names) != len(resolved):
             raise ConfigError("configs", "two runs of the batch have the same configuration")
         folders = [root / name for name in names]
-    tasks = [(i, cfg, f) for i, (cfg, f) in enumerate(zip(resolved, folders))]
-    if workers == 1 or len(tasks) <= 1:
-        frames = [_run_task(task) for task in tasks]
-    else:
-        with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=_start_worker,
-                                 mp_context=start_context(start_method)) as pool:
-            frames = list(pool.map(_run_task, tasks, chunksize=chunksize))
+    sets = [list(o) for o in overrides] if overrides is not None else [[]] * len(resolved)
+    tasks = [(i, cfg, f, o, measure) for i, (cfg, f, o) in enumerate(zip(resolved, folders, sets))]
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    with _progress(len(tasks), label) as bar:
+        if ray_address is not None:
+            frames = list(_counted(_on_ray(tasks, ray_address, workers), bar))
+        elif workers == 1 or len(tasks) <= 1:
+            frames = list(_counted(map(_run_task, tasks), bar))
+        else:
+            with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=_start_worker,
+                                     mp_context=start_context(start_method)) as pool:
+                frames = list(_counted(pool.map(_run_task, tasks, chunksize=chunksize), bar))
     settings = [flat_keys(dict(c)) if isinstance(c, Mapping) else {} for c in configs]
     table = pd.DataFrame(settings)
     table.insert(0, "run", range(len(tasks)))

@@ -122,16 +122,22 @@ def model_outputs(model) -> dict[str, dict[str, float]]:
     }
 
 
-def simulate(values: dict[str, float], targets: pd.DataFrame, seeds: list[int], months: int) -> np.ndarray:
-    """Each target's model output (mean over seeds) for one parameter set."""
-    from sim.model import WB6Model
+def target_outputs(model, run: int) -> pd.DataFrame:
+    """A batch runner's measure (``sim.batch.run_batch``): :func:`model_outputs` of the run,
+    one row per output and economy."""
+    return pd.DataFrame([{"run": run, "output": output, "economy": code, "value": value}
+                         for output, by_economy in model_outputs(model).items() for code, value in by_economy.items()])
 
-    runs = []
-    for seed in seeds:
-        model = WB6Model({"months": months, "seed": seed, "parameters": parameter_overrides(values),
-                          "check_invariants": False})
-        out = model_outputs(model)
-        runs.append([out[row.output][row.economy] for row in targets.itertuples()])
+
+def simulate(values: dict[str, float], targets: pd.DataFrame, seeds: list[int], months: int) -> np.ndarray:
+    """Each target's model output (mean over seeds) for one parameter set, the seeds' runs on
+    the batch runner in this process (the scenario read once per process)."""
+    from sim.batch import run_batch
+
+    configs = [{"months": months, "seed": seed, "parameters": parameter_overrides(values), "check_invariants": False}
+               for seed in seeds]
+    outputs = run_batch(configs, measure=target_outputs).outcomes.set_index(["run", "output", "economy"])["value"]
+    runs = [[outputs[(run, row.output, row.economy)] for row in targets.itertuples()] for run in range(len(seeds))]
     return np.nanmean(np.array(runs, dtype=float), axis=0)
 
 

@@ -13,8 +13,6 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, get_type_hints
 
-from hydra import compose, initialize_config_dir
-from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
 from sim.errors import ConfigError
@@ -78,12 +76,16 @@ class SimConfig:
 
 
 def register_configs() -> None:
+    from hydra.core.config_store import ConfigStore  # Hydra only where a config is composed: not for a run
+
     ConfigStore.instance().store(name="sim_schema", node=SimConfig)
 
 
 def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
     """The config ``python -m sim <overrides>`` runs (e.g. ``["phase=short_term", "seed=3"]``),
     composed from ``configs/`` with Hydra's compose API; not for use inside a Hydra app."""
+    from hydra import compose, initialize_config_dir
+
     register_configs()
     with _compose_lock, initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
         return compose(config_name="config", overrides=list(overrides))

@@ -7,10 +7,11 @@
   total over the run, averaged over the seeds (``<kpi>_total``);
 - **replications**: seeds 1..N.
 
-Each experiment x replication is a run of this project (``sim.sweep.run_job``) under
-``<root>/sweeps/ema/``, so experiments are resumable and a repeated one is read, not run again.
-Run them on any of EMA's evaluators (``SequentialEvaluator``, ``MultiprocessingEvaluator``) or on
-this project's launcher (:class:`LauncherEvaluator`: joblib workers, one per core); save with
+Each experiment x replication is a run of this project's batch runner (``sim.sweep.run_many``)
+under ``<root>/sweeps/ema/``, so experiments are resumable and a repeated one is read, not run
+again. Run them on any of EMA's evaluators (``SequentialEvaluator``, ``MultiprocessingEvaluator``:
+each process then reads the scenario once for all its experiments) or on this project's batch
+runner (:class:`LauncherEvaluator`: warm worker processes, one per core); save with
 ``ema_workbench.save_results``::
 
     from ema_workbench import perform_experiments, save_results
@@ -41,8 +42,7 @@ with warnings.catch_warnings():  # its optional cluster evaluator needs ipyparal
 
 from sim.config import compose_config, group_options
 from sim.priors import PRIORS
-from sim.results import is_complete
-from sim.sweep import job_name, run_job, run_many, sweep_folder
+from sim.sweep import job_name, run_many
 
 SWEEP = "ema"
 #: latest start month a lever may choose (the roadmap's long-term phase starts in month 48)
@@ -140,11 +140,7 @@ def hydra_value(value) -> str:
 def run_experiment(root: str, months: int, scenario: str = "", seed: int = 1, **inputs) -> dict:
     """One replication of one experiment: a run (or the complete run already there), its KPIs."""
     args = {**inputs, "months": months, "seed": seed, "scenario": scenario}
-    ov = overrides_of(args)
-    placement = [f"output.root={root}", f"output.sweep_name={SWEEP}"]
-    folder = sweep_folder(root, SWEEP) / job_name(ov)
-    if not is_complete(folder):
-        folder, _ = run_job(compose_config(placement + ov), ov)
+    (folder,) = run_many([overrides_of(args)], root, SWEEP, label=None)
     kpis = pd.read_parquet(folder / "kpis.parquet")
     out = {}
     for column in kpi_columns(scenario):
@@ -199,8 +195,8 @@ def phase_policies(model: ReplicatorModel, phases: list[str] | None = None) -> l
 
 
 class LauncherEvaluator(BaseEvaluator):
-    """EMA evaluator on this project's launcher: every experiment x replication runs as a job of
-    a resumable sweep in ``jobs`` worker processes (sim.sweep.run_many), then EMA reads them."""
+    """EMA evaluator on this project's batch runner: every experiment x replication runs as a job
+    of a resumable sweep in ``jobs`` worker processes (sim.sweep.run_many), then EMA reads them."""
 
     def __init__(self, msis, jobs: int = -1):
         super().__init__(msis)

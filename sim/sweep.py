@@ -293,44 +293,29 @@ def _hydra_ready(overrides: Sequence[str]) -> list[str]:
     return [f"++{o}" if o.startswith(("parameters.", "agents.")) else o for o in overrides]
 
 
-def _run_in_worker(cfg, overrides: list[str]) -> tuple[Path, bool]:
-    single_threaded_kernels()  # a worker process among one per core
-    return run_job(cfg, overrides)
-
-
 def run_many(runs: Sequence[Sequence[str]], root: str | Path, sweep_name: str, jobs: int = 1,
-             label: str = "runs", configs: Sequence | None = None) -> list[Path]:
+             label: str | None = "runs", configs: Sequence | None = None) -> list[Path]:
     """Run (or find, when complete already) each run's overrides as a job of the sweep
-    ``<root>/sweeps/<sweep_name>/``, in ``jobs`` worker processes (1: in this process); returns
-    the run folders in the order given. A config in ``configs`` (not None) replaces the composed
-    config of its run (e.g. one built from a custom roadmap file); its overrides then only name
-    its folder.
+    ``<root>/sweeps/<sweep_name>/``, on the batch runner (``sim.batch.run_batch``) in ``jobs``
+    worker processes (1: in this process; -1: one per core); returns the run folders in the
+    order given. A config in ``configs`` (not None) replaces the composed config of its run
+    (e.g. one built from a custom roadmap file); its overrides then only name its folder.
 
-    A progress bar shows the runs done; an interrupted call started again redoes only the runs
-    it lacks; results do not depend on ``jobs`` or on the order the runs finish."""
-    from joblib import Parallel, delayed
-    from tqdm import tqdm
-
+    A progress bar (``label``; None: none) shows the runs done; an interrupted call started
+    again redoes only the runs it lacks; results do not depend on ``jobs`` or on the order the
+    runs finish."""
+    from sim.batch import run_batch
     from sim.config import compose_config
 
     placement = [f"output.root={Path(root).resolve()}", f"output.sweep_name={sweep_name}"]
     folder = sweep_folder(root, sweep_name)
-    given = configs if configs is not None else [None] * len(runs)
-    configs = [compose_config(placement + _hydra_ready(ov)) if c is None else
-               OmegaConf.merge(c, {"output": {"root": str(Path(root).resolve()), "sweep_name": sweep_name}})
-               for c, ov in zip(given, runs)]
     names = [job_name(list(ov)) for ov in runs]
     if len(set(names)) != len(names):
         raise ConfigError("runs", "two runs of the study have the same settings")
-    todo = [(c, list(ov)) for c, ov, name in zip(configs, runs, names) if not is_complete(folder / name)]
-    with tqdm(total=len(runs), initial=len(runs) - len(todo), desc=label, unit="run", file=sys.stderr,
-              mininterval=1.0, disable=None if sys.stderr.isatty() else False) as bar:
-        if jobs == 1:
-            for c, ov in todo:
-                run_job(c, ov)
-                bar.update(1)
-        else:
-            for _ in Parallel(n_jobs=jobs, return_as="generator_unordered")(
-                    delayed(_run_in_worker)(c, ov) for c, ov in todo):
-                bar.update(1)
+    given = configs if configs is not None else [None] * len(runs)
+    todo = [i for i, name in enumerate(names) if not is_complete(folder / name)]
+    run_batch([compose_config(placement + _hydra_ready(runs[i])) if given[i] is None else
+               OmegaConf.merge(given[i], {"output": {"root": str(Path(root).resolve()), "sweep_name": sweep_name}})
+               for i in todo], workers=jobs, folder=folder, names=[names[i] for i in todo],
+              overrides=[list(runs[i]) for i in todo], label=label)
     return [folder / name for name in names]
