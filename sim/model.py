@@ -301,8 +301,8 @@ class WB6Model(mesa.Model):
     def customs_backlog_by_material(self) -> np.ndarray:
         backlog = np.zeros(self.n_materials)
         for post in self.customs:
-            for _, _, material, tonnes in post.queue:
-                backlog[material] += tonnes
+            for entry in post.queue:
+                backlog[entry[2]] += entry[3]
         return backlog
 
     def _peer_participation(self) -> np.ndarray:

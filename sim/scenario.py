@@ -103,6 +103,10 @@ TABLES: dict[str, tuple[Col, ...]] = {
         Col("firm_id"), Col("material"), Col("role", choices=("generates", "absorbs")),
         Col("year", "int", low=1900, high=2200), Col("factor", "float", low=0),
     ),
+    "process_inputs": (
+        Col("firm_id"), Col("process"), Col("output_t_year", "float", low=0),
+        Col("input_t_per_t", "float", low=0), Col("recycled_materials"),
+    ),
     "utility_links": (
         Col("link_id"), Col("kind", choices=UTILITY_KINDS), Col("source_firm"), Col("sink_firm"),
         Col("status", choices=UTILITY_STATUSES), Col("start_year", "int", low=1900, high=2200),
@@ -111,8 +115,9 @@ TABLES: dict[str, tuple[Col, ...]] = {
         Col("capex_eur", "float", low=0), Col("displaced", choices=DISPLACED_HEAT),
     ),
 }
-#: tables a scenario may leave out (read as empty): a region without treatment plants or dated changes
-OPTIONAL_TABLES = ("treatment", "schedules", "utility_links")
+#: tables a scenario may leave out (read as empty): a region without treatment plants, dated changes,
+#: the total inputs of its absorbing processes or heat and water links
+OPTIONAL_TABLES = ("treatment", "schedules", "process_inputs", "utility_links")
 
 @dataclass(frozen=True)
 class Scenario:
@@ -136,6 +141,8 @@ class Scenario:
     schedules: pd.DataFrame | None = None
     #: heat and water links between firms (``None``: none)
     utility_links: pd.DataFrame | None = None
+    #: absorbing processes' output and total material input (``None``: none)
+    process_inputs: pd.DataFrame | None = None
 
     @property
     def economy_codes(self) -> list[str]:
@@ -423,8 +430,10 @@ def validate(scenario: Scenario) -> Scenario:
     _unknown("remining", s.remining, "firm_id", s.firms["firm_id"], folder)
     _check_treatment(s, folder)
     _check_utility_links(s, folder)
+    _check_process_inputs(s, folder)
     check_schedule(s, s.schedules, folder / "schedules.csv")
     check_parameters(s.parameters, str(folder / "parameters.yaml"))
+    _check_offices(s, folder)
     return scenario
 
 
@@ -450,6 +459,29 @@ def _check_utility_links(s: Scenario, folder: Path) -> None:
         row = wrong[0]
         raise ScenarioError(f"{path}:{_line(row)}", f"displaced '{u.at[row, 'displaced']}' on a "
                             f"{u.at[row, 'kind']} link: heat displaces a fuel, water displaces 'none'")
+
+
+def _check_offices(s: Scenario, folder: Path) -> None:
+    """The crossings designated for waste (``waste_customs_offices``) are crossings of borders.csv."""
+    known = set(s.borders["crossing_id"])
+    for office in s.parameters.get("waste_customs_offices", []):
+        if office not in known:
+            raise ScenarioError(f"{folder / 'parameters.yaml'}: waste_customs_offices", f"unknown crossing {office!r}",
+                                choices=known, value=office)
+
+
+def _check_process_inputs(s: Scenario, folder: Path) -> None:
+    """One row per absorbing firm; its recycled materials (space-separated) are materials."""
+    t = s.process_inputs
+    _unknown("process_inputs", t, "firm_id", s.firms["firm_id"], folder)
+    _unique("process_inputs", t, ["firm_id"], folder)
+    known = set(s.material_ids)
+    for row, names in t["recycled_materials"].items():
+        bad = [n for n in str(names).split() if n not in known]
+        if bad or not str(names).split():
+            raise ScenarioError(f"{folder / 'process_inputs.csv'}:{_line(row)}",
+                                f"column 'recycled_materials' needs material names, got {names!r}",
+                                choices=known, value=bad[0] if bad else None)
 
 
 def _check_treatment(s: Scenario, folder: Path) -> None:

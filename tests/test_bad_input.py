@@ -130,6 +130,12 @@ SCENARIO_CASES = [
      ["economies.csv:3", "column 'hurdle_rate' must be > 0"]),
     ("negative customs capacity", set_cell("borders", 2, "capacity_t_month", "-100"),
      ["borders.csv:4", "column 'capacity_t_month'", "below 0"]),
+    ("unknown recycled material", set_cell("process_inputs", 2, "recycled_materials", "fly_ash slagg"),
+     ["process_inputs.csv:4", "column 'recycled_materials' needs material names", "did you mean 'slag'"]),
+    ("unknown waste customs office", lambda folder: (folder / "parameters.yaml").write_text(
+        (folder / "parameters.yaml").read_text(encoding="utf-8").replace("  - BX01_RS_BA\n", "  - BX01_RS_BAX\n", 1),
+        encoding="utf-8"),
+     ["parameters.yaml: waste_customs_offices", "unknown crossing 'BX01_RS_BAX'", "did you mean 'BX01_RS_BA'"]),
     ("share above one", set_cell("epr", 0, "collection_rate", "1.5"),
      ["epr.csv:2", "column 'collection_rate' is 1.5, above 1"]),
     ("missing latitude", set_cell("sites", 4, "lat", ""),
