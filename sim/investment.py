@@ -108,7 +108,7 @@ class InvestmentPipeline:
             hurdle_rate = np.array([r.hurdle_rate for r in model.regulators])
             remining = remining[pays(self._remining_figures(remining)[1:], int(p["remining_lifetime_years"]),
                                      hurdle_rate[firms.economy[remining]])]
-            line_firms = line_firms[pays(self._line_figures(firms.capacity[line_firms, line_materials])[1:],
+            line_firms = line_firms[pays(self._line_figures(line_firms, line_materials)[1:],
                                          RECYCLING_LINE_YEARS, hurdle_rate[firms.economy[line_firms]])]
         prospects = np.zeros(firms.n_firms, dtype=bool)
         prospects[remining] = True
@@ -138,12 +138,15 @@ class InvestmentPipeline:
         margin = (model.offtake.revenue_eur_t(f) - p["remining_opex_eur_t"]) * throughput
         return throughput, p["remining_capex_eur_per_t_yr"] * throughput, margin
 
-    def _line_figures(self, capacity_t_month):
-        """Added capacity (t/yr), capex and annual margin (EUR) of recycling lines expanding ``capacity_t_month``."""
-        p = self.model.params
-        added = 0.5 * capacity_t_month * MONTHS_PER_YEAR
-        return (added, p["recycling_line_capex_eur_per_t_yr"] * added,
-                p["recycling_line_margin_eur_t"] * self.model.price_multiplier * added)
+    def _line_figures(self, rows, materials):
+        """Added capacity (t/yr), capex and annual margin (EUR) of recycling lines expanding the
+        intake of firm rows ``rows`` of ``materials``; an exporter under CBAM also saves
+        certificates on each added tonne, at this month's price (``CarbonBorder.premium``)."""
+        model = self.model
+        p = model.params
+        added = 0.5 * model.firms.capacity[rows, materials] * MONTHS_PER_YEAR
+        margin_eur_t = p["recycling_line_margin_eur_t"] * model.price_multiplier + model.cbam.premium[rows, materials]
+        return added, p["recycling_line_capex_eur_per_t_yr"] * added, margin_eur_t * added
 
     def options_of(self, rows: np.ndarray) -> dict[int, list[Project]]:
         """The projects each firm of ``rows`` could start, figured for all of them at once (see
@@ -170,7 +173,7 @@ class InvestmentPipeline:
                 ))
         line_asked = asked[line_firms]
         line_firms, line_materials = line_firms[line_asked], line_materials[line_asked]
-        added, capex, margin = self._line_figures(firms.capacity[line_firms, line_materials])
+        added, capex, margin = self._line_figures(line_firms, line_materials)
         for i, (f, m) in enumerate(zip(line_firms.tolist(), line_materials.tolist())):
             if ("recycling_line", (m,)) not in self.building.get(f, ()):
                 options[f].append(Project("recycling_line", f, (m,), added[i], capex[i], margin[i],

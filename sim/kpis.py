@@ -33,10 +33,12 @@ RATIOS = {
     "recovery_share_of_arisings": ("recovered_arisings_t", "arisings_t"),
     "exchange_value_per_t_arising_eur_t": ("exchange_and_metal_value_eur", "arisings_t"),
     "secondary_share_of_intake_capacity": ("secondary_used_t", "intake_capacity_t"),
+    "recycled_input_share": ("recycled_input_t", "process_input_t"),
     "leverage_private_per_public_ge": ("private_cofinance_eur", "public_grant_equivalent_eur"),
 }
 #: parts of ratios kept in the results (the others are dropped after the division)
-KEPT_PARTS = {"circular_use_t", "secondary_used_t", "private_cofinance_eur", "public_grant_equivalent_eur"}
+KEPT_PARTS = {"circular_use_t", "secondary_used_t", "private_cofinance_eur", "public_grant_equivalent_eur",
+              "recycled_input_t", "process_input_t"}
 FINAL_OUTCOMES = ("delivered", "waiting", "refused")
 #: seed 001 (exchange platform): "platform active members (six months activity threshold)"
 ACTIVE_MONTHS = 6
@@ -133,6 +135,20 @@ class KpiRecorder:
         self.economy_material = (model.firms.economy[:, None] * model.n_materials + np.arange(model.n_materials)).ravel()
         #: month each firm last sent or took a shipment (-inf: never)
         self.last_exchange = np.full(model.firms.n_firms, -np.inf)
+        self._process_inputs(model)
+
+    def _process_inputs(self, model) -> None:
+        """The absorbing processes of ``process_inputs.csv``: each firm's total material input
+        (t/month: output x input per t of output) and the secondary materials that count as its
+        recycled input (bool[F, M])."""
+        table = model.region.process_inputs
+        self.process_input_t_month = np.zeros(model.firms.n_firms)
+        self.recycled_input_mask = np.zeros((model.firms.n_firms, model.n_materials), dtype=bool)
+        for row in table.itertuples():
+            firm = self.firm_row[row.firm_id]
+            self.process_input_t_month[firm] = row.output_t_year * row.input_t_per_t / 12.0
+            for material in str(row.recycled_materials).split():
+                self.recycled_input_mask[firm, model.material_index[material]] = True
 
     # ---- shipments ---------------------------------------------------------------------
     def _lookup(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -242,6 +258,7 @@ class KpiRecorder:
                                                  firms.node[sent.buyer[moved]]]
         f["co2_transport_t"] = by(sent.from_economy[moved], sent.tonnes[moved] * co2_per_t)
         f["co2_abated_net_t"] = f["co2_abated_t"] - f["co2_transport_t"]
+        f.update(model.cbam.figures(arrived, to_user, by))
 
         e = firms.economy
         f["generated_t"] = by(e, flows.generated.sum(axis=1))
@@ -254,6 +271,7 @@ class KpiRecorder:
         f["reprocessed_t"] = by(e, reprocessed)
         f["stock_t"] = by(e, np.where(plants.product_mask, 0.0, firms.stock).sum(axis=1))
         self._treatment_figures(f, by)
+        f.update(model.utilities.figures(by))
 
         # Eurostat circular material use rate U / (DMC + U): U = recovered in the economy's
         # plants - imported for recovery + exported for recovery = what its firms' streams
@@ -282,6 +300,11 @@ class KpiRecorder:
         f["exchange_value_per_t_arising_eur_t"] = _ratio(f["exchange_and_metal_value_eur"], f["arisings_t"])
         f["intake_capacity_t"] = by(e, plants.final_use(firms.capacity).sum(axis=1))
         f["secondary_share_of_intake_capacity"] = _ratio(f["secondary_used_t"], f["intake_capacity_t"])
+        # recycled content (UNEP IRP, Recycling Rates of Metals, 2011: secondary material in the
+        # total input to production) of the absorbing processes with a known total input
+        f["recycled_input_t"] = by(e, np.where(self.recycled_input_mask, flows.received, 0.0).sum(axis=1))
+        f["process_input_t"] = by(e, self.process_input_t_month)
+        f["recycled_input_share"] = _ratio(f["recycled_input_t"], f["process_input_t"])
         crm = np.zeros(n_e)
         for metal, yield_t_t in sorted(model.remining_yield.items()):
             f[f"recovered_{metal}_t"] = by(e, reprocessed * yield_t_t)
@@ -359,6 +382,7 @@ class KpiRecorder:
         row["customs_refusals"] = int(sum(p.refusals for p in model.customs))
         row["policy_pilots_active"] = len(model.active_policies)
         row["circular_input_criteria"] = int((model.recycled_content_premium > 0).sum())
+        row.update(model.cbam.region_figures())
         # CRMA benchmarks are shares of EU annual use: this month's WB6 recovery, a year's worth
         demand = model.params.get("eu_crm_demand_t_yr", {})
         for metal in sorted(model.crm_metals & set(demand)):

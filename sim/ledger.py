@@ -1,6 +1,7 @@
 """Invariants checked every month: mass balance per firm and material, no negative or
 non-finite tonnes or stocks, nothing lost in transit (customs backlogs never negative) or in
-treatment (input = products + residues + product stock change),
+treatment (input = products + residues + product stock change), heat and water supplied = used +
+lost on every link (in MWh and m3, ``UtilityExchanges.check``),
 money conserved in EPR funds and in every financial instrument's budget. A broken invariant raises :class:`InvariantError` naming the
 step, the firm or agent, and the material."""
 
@@ -24,6 +25,7 @@ def check_month(model) -> None:
     check_mass_balance(model)
     check_transit(model)
     check_treatment(model)
+    model.utilities.check()
     check_epr_funds(model)
     for instrument in model.instruments:
         instrument.check_books(model)

@@ -7,10 +7,12 @@ import logging
 import mesa
 import numpy as np
 
+from sim.agents.cbam import CarbonBorder
 from sim.agents.kinds import KINDS, resolve_actor_classes
 from sim.agents.offtake import CrmOfftake
 from sim.agents.regulator import PRODUCTION_SECTORS
 from sim.agents.treatment import TreatmentPlants
+from sim.agents.utilities import UtilityExchanges
 from sim.config import MAX_MONTHS, SimConfig, as_config, import_extensions
 from sim.errors import ConfigError
 from sim.investment import InvestmentPipeline, Project
@@ -118,6 +120,10 @@ class WB6Model(mesa.Model):
         self._remining_setup()
         self.offtake = CrmOfftake(self)
         self.treatment = TreatmentPlants(self)  # before the market: plants offer their products
+        #: heat and water piped between firms (MWh, m3), outside the tonnes of the ledger
+        self.utilities = UtilityExchanges(self)
+        #: what CBAM certificates saved make low-carbon inputs worth to WB6 exporters (the cbam pilot prices it)
+        self.cbam = CarbonBorder(self)
         self.schedules = Schedules(self, load_schedule(self.region, cfg.schedule) if cfg.schedule
                                    else self.region.schedules)
         self.pipeline = InvestmentPipeline(self)
@@ -205,10 +211,11 @@ class WB6Model(mesa.Model):
     def willingness_to_pay(self, buyers: np.ndarray, material: int) -> np.ndarray:
         """EUR/t a buyer pays at its gate: the secondary material's value, plus any premium
         recycled-content rules add, capped by the virgin substitute's price; a treatment plant
-        pays what the input is worth to it (``TreatmentPlants.input_bids``)."""
+        pays what the input is worth to it (``TreatmentPlants.input_bids``); an exporter under
+        CBAM adds the certificates the input saves it (``CarbonBorder.premium``)."""
         premium = self.recycled_content_premium[material] * max(self.virgin_price[material] - self.unit_value[material], 0.0)
         wtp = min(self.unit_value[material] + premium, self.virgin_price[material])
-        return self.treatment.input_bids(buyers, material, np.full(len(buyers), wtp))
+        return self.treatment.input_bids(buyers, material, np.full(len(buyers), wtp)) + self.cbam.premium[buyers, material]
 
     def shipment_class_matrix(self, material: int) -> np.ndarray:
         """Class of a shipment by (status of the stream, origin economy, destination economy).
@@ -240,7 +247,8 @@ class WB6Model(mesa.Model):
     def step(self) -> None:
         """One month: scheduled changes of the region (closures, growth) happen, pilots act,
         regulators test, PROs collect, firms decide, the market clears, customs clear the borders,
-        leftovers are disposed of, treatment plants treat what they took in, the ledger is checked.
+        leftovers are disposed of, treatment plants treat what they took in, heat and water flow over
+        the links that run, the ledger is checked.
         Actors of added kinds act at their stage (see sim/agents/kinds.py)."""
         self.schedules.apply(self.month)
         if self.month == 0:
@@ -265,6 +273,7 @@ class WB6Model(mesa.Model):
             post.step()
         self.market.settle()
         self.treatment.treat()
+        self.utilities.step()
         shipments = self.market.shipments
         self.relations.learn(shipments, self.relations.complaints(shipments))
         self.firm_class.search_partners(self)
@@ -292,8 +301,8 @@ class WB6Model(mesa.Model):
     def customs_backlog_by_material(self) -> np.ndarray:
         backlog = np.zeros(self.n_materials)
         for post in self.customs:
-            for _, _, material, tonnes in post.queue:
-                backlog[material] += tonnes
+            for entry in post.queue:
+                backlog[entry[2]] += entry[3]
         return backlog
 
     def _peer_participation(self) -> np.ndarray:

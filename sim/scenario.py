@@ -24,6 +24,12 @@ DEFAULT_SCENARIO = Path(__file__).parent / "data"
 FIRM_ROLES = ("generates", "absorbs", "stock")
 EPR_STATUSES = ("operational", "partial", "early", "none")
 TREATMENT_PROCESSES = ("cd_crushing", "glass_processing", "textile_sorting", "tyre_processing", "regranulation")
+#: exchanges that are not materials: surplus heat (MWh) and treated or process water (m3)
+UTILITY_KINDS = ("heat", "water")
+#: operating from its start year; committed: built, operating from its start year; candidate: built by a pilot
+UTILITY_STATUSES = ("operating", "committed", "candidate")
+#: what the heat a link delivers replaces (none for water)
+DISPLACED_HEAT = ("natural_gas", "heavy_fuel_oil", "lignite", "grid_electricity", "none")
 
 
 @dataclass(frozen=True)
@@ -97,9 +103,21 @@ TABLES: dict[str, tuple[Col, ...]] = {
         Col("firm_id"), Col("material"), Col("role", choices=("generates", "absorbs")),
         Col("year", "int", low=1900, high=2200), Col("factor", "float", low=0),
     ),
+    "process_inputs": (
+        Col("firm_id"), Col("process"), Col("output_t_year", "float", low=0),
+        Col("input_t_per_t", "float", low=0), Col("recycled_materials"),
+    ),
+    "utility_links": (
+        Col("link_id"), Col("kind", choices=UTILITY_KINDS), Col("source_firm"), Col("sink_firm"),
+        Col("status", choices=UTILITY_STATUSES), Col("start_year", "int", low=1900, high=2200),
+        Col("capacity_per_year", "float", low=0), Col("demand_per_year", "float", low=0),
+        Col("source_surplus_per_year", "float", low=0), Col("distance_km", "float", low=0),
+        Col("capex_eur", "float", low=0), Col("displaced", choices=DISPLACED_HEAT),
+    ),
 }
-#: tables a scenario may leave out (read as empty): a region without treatment plants or dated changes
-OPTIONAL_TABLES = ("treatment", "schedules")
+#: tables a scenario may leave out (read as empty): a region without treatment plants, dated changes,
+#: the total inputs of its absorbing processes or heat and water links
+OPTIONAL_TABLES = ("treatment", "schedules", "process_inputs", "utility_links")
 
 @dataclass(frozen=True)
 class Scenario:
@@ -121,6 +139,10 @@ class Scenario:
     treatment: pd.DataFrame | None = None
     #: dated changes of generation and capacity (``None``: none)
     schedules: pd.DataFrame | None = None
+    #: heat and water links between firms (``None``: none)
+    utility_links: pd.DataFrame | None = None
+    #: absorbing processes' output and total material input (``None``: none)
+    process_inputs: pd.DataFrame | None = None
 
     @property
     def economy_codes(self) -> list[str]:
@@ -407,9 +429,59 @@ def validate(scenario: Scenario) -> Scenario:
     _unknown("epr", s.epr, "material", s.materials.loc[s.materials["epr_stream"], "material"], folder)
     _unknown("remining", s.remining, "firm_id", s.firms["firm_id"], folder)
     _check_treatment(s, folder)
+    _check_utility_links(s, folder)
+    _check_process_inputs(s, folder)
     check_schedule(s, s.schedules, folder / "schedules.csv")
     check_parameters(s.parameters, str(folder / "parameters.yaml"))
+    _check_offices(s, folder)
     return scenario
+
+
+def _check_utility_links(s: Scenario, folder: Path) -> None:
+    """Each heat or water link joins two firms of the region; a source gives one surplus of each
+    kind (the same on all its links of that kind); only heat displaces a fuel."""
+    u, path = s.utility_links, folder / "utility_links.csv"
+    _unique("utility_links", u, ["link_id"], folder)
+    _unknown("utility_links", u, "source_firm", s.firms["firm_id"], folder)
+    _unknown("utility_links", u, "sink_firm", s.firms["firm_id"], folder)
+    same = u.index[u["source_firm"] == u["sink_firm"]]
+    if len(same):
+        raise ScenarioError(f"{path}:{_line(same[0])}", f"link '{u.at[same[0], 'link_id']}' joins firm "
+                            f"'{u.at[same[0], 'source_firm']}' to itself")
+    surplus = u.groupby(["source_firm", "kind"], sort=False)["source_surplus_per_year"].transform("first")
+    differs = u.index[u["source_surplus_per_year"] != surplus]
+    if len(differs):
+        row = differs[0]
+        raise ScenarioError(f"{path}:{_line(row)}", f"source_surplus_per_year of '{u.at[row, 'source_firm']}' "
+                            f"({u.at[row, 'kind']}) differs from its first link's {surplus[row]:.6g}")
+    wrong = u.index[(u["kind"] == "water") != (u["displaced"] == "none")]
+    if len(wrong):
+        row = wrong[0]
+        raise ScenarioError(f"{path}:{_line(row)}", f"displaced '{u.at[row, 'displaced']}' on a "
+                            f"{u.at[row, 'kind']} link: heat displaces a fuel, water displaces 'none'")
+
+
+def _check_offices(s: Scenario, folder: Path) -> None:
+    """The crossings designated for waste (``waste_customs_offices``) are crossings of borders.csv."""
+    known = set(s.borders["crossing_id"])
+    for office in s.parameters.get("waste_customs_offices", []):
+        if office not in known:
+            raise ScenarioError(f"{folder / 'parameters.yaml'}: waste_customs_offices", f"unknown crossing {office!r}",
+                                choices=known, value=office)
+
+
+def _check_process_inputs(s: Scenario, folder: Path) -> None:
+    """One row per absorbing firm; its recycled materials (space-separated) are materials."""
+    t = s.process_inputs
+    _unknown("process_inputs", t, "firm_id", s.firms["firm_id"], folder)
+    _unique("process_inputs", t, ["firm_id"], folder)
+    known = set(s.material_ids)
+    for row, names in t["recycled_materials"].items():
+        bad = [n for n in str(names).split() if n not in known]
+        if bad or not str(names).split():
+            raise ScenarioError(f"{folder / 'process_inputs.csv'}:{_line(row)}",
+                                f"column 'recycled_materials' needs material names, got {names!r}",
+                                choices=known, value=bad[0] if bad else None)
 
 
 def _check_treatment(s: Scenario, folder: Path) -> None:

@@ -156,8 +156,16 @@ def synthetic_scenario(n_firms: int, n_materials: int = 15, seed: int = 0, firms
         folder=Path(f"<synthetic n_firms={n_firms} seed={seed}>"), economies=base.economies, materials=materials,
         sites=sites, borders=borders, links=links, firms=firms, firm_streams=streams,
         legal_status=legal.reset_index(drop=True), epr=epr, remining=pd.DataFrame(remining, columns=[c.name for c in TABLES["remining"]] + ["source", "assumption"]),
-        parameters=dict(base.parameters),
+        parameters=_kept_offices(base.parameters, set(borders["crossing_id"])),
     ))
+
+
+def _kept_offices(parameters: dict, crossings: set[str]) -> dict:
+    """The base parameters, the waste customs offices limited to the crossings the region keeps."""
+    offices = parameters.get("waste_customs_offices")
+    if offices is None:
+        return dict(parameters)
+    return {**parameters, "waste_customs_offices": [o for o in offices if o in crossings]}
 
 
 def write_scenario(scenario: Scenario, folder: str | Path) -> Path:

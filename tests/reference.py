@@ -107,3 +107,11 @@ def split_disposal(leftover, share):
     landfilled = [[tonnes - tonnes * share[i] for tonnes in row] for i, row in enumerate(leftover)]
     dumped = [[tonnes * share[i] for tonnes in row] for i, row in enumerate(leftover)]
     return landfilled, dumped
+
+
+def utility_flows(source, available, capacity, demand, loss_share):
+    request = [min(c, d / (1.0 - loss)) for c, d, loss in zip(capacity, demand, loss_share)]
+    asked = [sum(r for r, s in zip(request, source) if s == i) for i in range(len(available))]
+    supplied = [r if asked[s] <= available[s] else r * available[s] / asked[s] for r, s in zip(request, source)]
+    lost = [x * loss for x, loss in zip(supplied, loss_share)]
+    return supplied, [x - y for x, y in zip(supplied, lost)], lost

@@ -104,8 +104,9 @@ def discovery(tmp_path_factory):
     values = pd.read_csv(out / "values.csv")
     mine = values[values["policy"] == "low_hanging_fruits"]["value"]
     ranked = np.sort(mine)
-    # half the runs meet it: midway between two runs, so that the rounding of values.csv cannot move a run across
-    middle = float((ranked[len(ranked) // 2 - 1] + ranked[len(ranked) // 2]) / 2)
+    # half the runs meet it: halfway between two runs, so no run sits on the threshold (values.csv
+    # holds 12 digits, the runs read again their full values)
+    middle = float((ranked[len(mine) // 2 - 1] + ranked[len(mine) // 2]) / 2)
     assert discover.main([*args, "--target", f"exchange_volume_t>={middle}"]) == 0  # the runs are read again
     return out, middle
 

@@ -130,6 +130,12 @@ SCENARIO_CASES = [
      ["economies.csv:3", "column 'hurdle_rate' must be > 0"]),
     ("negative customs capacity", set_cell("borders", 2, "capacity_t_month", "-100"),
      ["borders.csv:4", "column 'capacity_t_month'", "below 0"]),
+    ("unknown recycled material", set_cell("process_inputs", 2, "recycled_materials", "fly_ash slagg"),
+     ["process_inputs.csv:4", "column 'recycled_materials' needs material names", "did you mean 'slag'"]),
+    ("unknown waste customs office", lambda folder: (folder / "parameters.yaml").write_text(
+        (folder / "parameters.yaml").read_text(encoding="utf-8").replace("  - BX01_RS_BA\n", "  - BX01_RS_BAX\n", 1),
+        encoding="utf-8"),
+     ["parameters.yaml: waste_customs_offices", "unknown crossing 'BX01_RS_BAX'", "did you mean 'BX01_RS_BA'"]),
     ("share above one", set_cell("epr", 0, "collection_rate", "1.5"),
      ["epr.csv:2", "column 'collection_rate' is 1.5, above 1"]),
     ("missing latitude", set_cell("sites", 4, "lat", ""),
@@ -251,7 +257,7 @@ CONFIG_CASES = [
     ("NaN price multiplier", {"price_multiplier": float("nan")}, ["price_multiplier: must be > 0, got nan"]),
     ("NaN transport cost", {"transport_cost_multiplier": float("nan")}, ["transport_cost_multiplier: must be > 0"]),
     ("unknown policy", {"policies": {"carbon_tax": {}}},
-     ["policies.carbon_tax: unknown policy", "valid choices: automatic_mapping, customs_streamlining, de_risking"]),
+     ["policies.carbon_tax: unknown policy", "valid choices: automatic_mapping, cbam, customs_streamlining, de_risking"]),
     ("policies not a mapping", {"policies": {"epr": 3}}, ["policies.epr", "needs a mapping of parameters, got 3"]),
     ("unknown policy parameter", {"policies": {"epr": {"fee": 3}}},
      ["policies.epr.fee: unknown parameter", "valid choices:", "fee_eur_t"]),
@@ -268,7 +274,7 @@ CONFIG_CASES = [
     ("unknown material in a policy", {"policies": {"epr": {"streams": ["plastic"]}}},
      ["policies.epr.streams: unknown material 'plastic'", "did you mean 'plastics'", MATERIALS]),
     ("misspelt policy", {"policies": {"landfil_fee": {}}},
-     ["policies.landfil_fee: unknown policy", "did you mean 'landfill_fee'", "valid choices: automatic_mapping, customs_streamlining"]),
+     ["policies.landfil_fee: unknown policy", "did you mean 'landfill_fee'", "valid choices: automatic_mapping, cbam, customs_streamlining"]),
     ("unknown parameter", {"parameters": {"handlng_eur_t": 1.0}},
      ["parameters.handlng_eur_t: unknown parameter", "did you mean 'handling_eur_t'", "valid choices:"]),
     ("negative parameter", {"parameters": {"handling_eur_t": -1.0}},
@@ -337,7 +343,7 @@ CLI_CASES = {
     "months of the wrong type": (["months=abc"], ["error: months:", "'abc'", "Integer"]),
     "negative seed": (["seed=-1"], ["error: seed: must be a whole number >= 0, got -1"]),
     "unknown policy in the group list": (["policies=[epr,carbon_tax]"], [
-        "error: policies: unknown option 'carbon_tax' of configs/policies", "valid choices: automatic_mapping, customs_streamlining"]),
+        "error: policies: unknown option 'carbon_tax' of configs/policies", "valid choices: automatic_mapping, cbam, customs_streamlining"]),
     "misspelt parameter": (["parameters.handlng_eur_t=1"], [
         "error: parameters.handlng_eur_t: unknown parameter", "did you mean 'handling_eur_t'"]),
     "site in an unknown economy": (["scenario={scenario}"], ["error: {scenario}/sites.csv:6: unknown economy 'XX'",
@@ -362,7 +368,7 @@ CLI_CASES = {
     "parameter of a pilot off in one run of a sweep": (["-m", "phase=baseline,short_term", "policies.epr.fee_eur_t=9"], [
         "error: policies.epr: pilot 'epr' is not switched on in this run (phase=baseline)"]),
     "unknown pilot": (["policies.carbon_tax.rate=3"], ["error: policies.carbon_tax.rate: unknown pilot",
-                                                       "valid choices: automatic_mapping, customs_streamlining"]),
+                                                       "valid choices: automatic_mapping, cbam, customs_streamlining"]),
     "pilot repeated in the group list": (["policies=[epr,landfill_fee,epr]"], [
         "error: policies: lists 'epr' more than once"]),
     "economy repeated in a pilot's list": (["policies=[epr]", "policies.epr.economies=[RS,RS]"], [

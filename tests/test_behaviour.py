@@ -90,3 +90,29 @@ def test_recognition_draws_are_reproducible():
     second.run()
     assert np.array_equal(first.mutual_recognition, second.mutual_recognition)
     assert first.mutual_recognition.any()
+
+
+def test_waste_desk_wait_grows_smoothly_with_the_waste_load(post):
+    """The designated post's waste desk: the wait for the shift to open when idle, then longer
+    as the waste load nears what its inspectors can check in a month, and past it a month more."""
+    capacity = post.waste_capacity_t_month
+    assert capacity > 0
+    loads = np.linspace(0.0, 1.5 * capacity, 31)
+    waits = np.array([post.waste_desk_days(load) for load in loads])
+    assert np.all(np.diff(waits) > 0)
+    assert 0.3 < waits[0] < 1.5  # nights and weekends
+    assert waits[-1] > 0.5 * 30
+
+
+def test_waste_crosses_only_at_designated_offices():
+    model = WB6Model({"months": 24, "seed": 42})
+    offices = set(model.params["waste_customs_offices"])
+    assert any(p.crossing_id not in offices for p in model.customs)
+    model.run()
+    flows = model.kpis.shipments_frame()
+    waste_posts = set(flows.loc[(flows["crossing"] != "") & (flows["shipment_class"] == "waste"), "crossing"])
+    assert waste_posts and waste_posts <= offices
+    # a month's end finds freight at the posts, more in months with more waste filed
+    kpis = model.kpis.frame()
+    assert (kpis["customs_backlog_t"] > 0).all()
+    assert np.corrcoef(kpis["customs_waste_filings"], kpis["customs_backlog_t"])[0, 1] > 0

@@ -129,10 +129,10 @@ def test_border_closed_without_notice_holds_freight_until_it_opens(baseline):
     model.run()
     kpis = model.kpis.frame()
     held = kpis["customs_backlog_t"]
-    assert (base["customs_backlog_t"] == 0).all()
-    assert held[SHOCK] > 0
+    # open posts hold only the freight still being cleared at the month's end
+    assert (base["customs_backlog_t"] > 0).all() and (base["customs_backlog_t"] < 0.1 * held[SHOCK]).all()
     assert (held[DURING] == held[SHOCK]).all()  # nothing cleared, nothing lost
-    assert held.iloc[-1] == 0
+    assert held.iloc[-1] < 2 * base["customs_backlog_t"].max()
     assert cross_border_t(kpis).sum() < cross_border_t(base).sum()
 
 

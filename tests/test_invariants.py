@@ -105,12 +105,12 @@ def nan_flow(model):
 
 
 def phantom_freight(model):
-    model.customs[0].queue.append([0, 0, model.material_index[MATERIAL], 10.0])
+    model.customs[0].queue.append([0, 0, model.material_index[MATERIAL], 10.0, 0])
 
 
 def negative_backlog(model):
     post = model.customs[0]
-    post.queue.append([0, 0, model.material_index[MATERIAL], -4.0])
+    post.queue.append([0, 0, model.material_index[MATERIAL], -4.0, 0])
     post.backlog_t = -4.0
 
 

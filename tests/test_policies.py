@@ -87,10 +87,34 @@ def test_recognised_status_travels_as_eow_and_unrecognised_as_waste():
     assert model.regulators[al].eow_possible[plastics]
 
 
+def test_epr_collection_falls_short_of_and_overshoots_its_target():
+    """Collection answers the PRO's payment through municipalities' costs and households'
+    capture: some PROs end below their target, some above, and each varies month to month."""
+    model = WB6Model({"months": 60, "seed": 42, "policies": {"epr": {"start_month": 0}}})
+    rates = []
+    while model.running:
+        model.step()
+        rates.append([p.collection_rate for p in model.pros])
+    rates = np.array(rates)
+    target = np.array([p.target_rate for p in model.pros])
+    paying = np.array([p.payment_eur_t > 0 for p in model.pros])
+    last_year = rates[-12:, paying].mean(axis=0)
+    assert (last_year < target[paying] - 0.01).any() and (last_year > target[paying] + 0.01).any()
+    assert (np.abs(np.diff(rates[-12:, paying], axis=0)) > 1e-4).mean() > 0.5
+    # a larger fee lets a short fund pay for more collection
+    rich = WB6Model({"months": 60, "seed": 42, "policies": {"epr": {"start_month": 0, "fee_eur_t": 120.0}}})
+    rich.run()
+    poor = [p for p, r in zip(model.pros, rich.pros) if model.material_ids[p.material] == "plastics"]
+    more = [r for r in rich.pros if model.material_ids[r.material] == "plastics"]
+    assert sum(r.collection_rate for r in more) > sum(p.collection_rate for p in poor)
+
+
 def test_epr_raises_collection_of_its_stream_within_its_fund():
     base, epr = run(MONTHS), run(MONTHS, pilot("epr", streams=["plastics"]))
     assert epr["collection_rate_plastics"].iloc[-1] > base["collection_rate_plastics"].iloc[-1] + 0.1
-    assert epr["collection_rate_plastics"].iloc[-1] <= 0.4 + 1e-9  # the target
+    # collection is an outcome, near the target but not on it
+    assert 0.3 < epr["collection_rate_plastics"].iloc[-1] < 0.5
+    assert epr["collection_rate_plastics"].iloc[-1] != pytest.approx(0.4, abs=1e-6)
     assert epr["collection_rate_paper"].iloc[-1] == pytest.approx(base["collection_rate_paper"].iloc[-1])
     assert epr["epr_fees_eur"].sum() > 0.0
     # with no fee the PRO has no money to collect more than informal collectors do
@@ -234,8 +258,8 @@ def test_phases_start_when_the_seed_roadmap_says():
 
 
 #: pilots no phase schedules: seed 001 proposes no landfill tax (roadmap.approach: "strict top-down
-#: enforcement is not advisable")
-OUTSIDE_PHASES = {"landfill_fee"}
+#: enforcement is not advisable"); CBAM is EU law the roadmap does not enact
+OUTSIDE_PHASES = {"landfill_fee", "cbam"}
 
 
 def test_the_roadmap_schedules_every_pilot_but_the_landfill_tax():

@@ -9,8 +9,17 @@ procedure may cap that time (``waste_days_cap``, set by customs streamlining).
 
 Clearance time and the share of the capacity other freight takes are read from the monitoring of
 freight waiting times at WB6 crossings (sim/data/parameters.yaml border_clearance_days,
-border_background_utilisation), so a post's wait grows with the load the model puts on it and
-a backlog forms where shipments exceed what it can clear in a month."""
+border_background_utilisation), so a post's wait grows with the load the model puts on it.
+
+Notified waste is cleared only at the customs offices designated for waste shipments
+(Regulation (EC) No 1013/2006 Art. 55, Regulation (EU) 2024/1157: states may designate the
+offices through which waste enters and leaves; ``waste_customs_offices``), at a waste desk whose
+inspectors check each consignment against its notification in office hours
+(``waste_desk_hours_month``, ``waste_check_hours``, ``consignment_t``): a second, much smaller
+queue, with the wait until the desk opens. Freight still at the post at the month's end is
+the backlog: this month's filings times their expected time at the post over the month's days
+(Little's law: tonnes waiting = arrivals x time in the system), plus what the lanes could not
+clear, cleared first the next month."""
 
 from __future__ import annotations
 
@@ -20,11 +29,46 @@ import mesa
 import numpy as np
 
 from sim.agents.kinds import actor_kind
+from sim.errors import ConfigError
+from sim.parameters import NAMES, declare
 from sim.world import DAYS_PER_MONTH, STATUSES, WASTE
 
 #: utilisation above which the steady-state queue formula is not used (the overflow waits in
 #: the backlog instead, cleared month by month)
 MAX_UTILISATION = 0.99
+#: the waste desk is staffed on working days only
+WORKING_DAYS_PER_WEEK = 5
+HOURS_PER_DAY = 24.0
+
+declare("waste_customs_offices", NAMES)
+declare("waste_desk_hours_month")
+declare("waste_check_hours")
+declare("consignment_t")
+
+
+def opening_wait_days(hours_month: float) -> float:
+    """Mean wait of a consignment arriving at a random hour until the waste desk is open, days:
+    the desk works one shift of ``hours_month`` spread over the working days, so a week has four
+    night gaps and one weekend gap, and a random arrival waits half the square of its gap over
+    the week's hours."""
+    working_days = DAYS_PER_MONTH * WORKING_DAYS_PER_WEEK / 7.0
+    shift = min(hours_month / working_days, HOURS_PER_DAY)
+    night = HOURS_PER_DAY - shift
+    weekend = night + (7 - WORKING_DAYS_PER_WEEK) * HOURS_PER_DAY
+    week = 7 * HOURS_PER_DAY
+    return ((WORKING_DAYS_PER_WEEK - 1) * night ** 2 + weekend ** 2) / (2.0 * week) / HOURS_PER_DAY
+
+
+def queue_days(service_days: float, load_t: float, capacity_t: float, background: float = 0.0) -> float:
+    """Days a consignment spends in an M/M/1 lane: its service ``(1 + rho / (1 - rho))`` at
+    utilisation ``rho`` = background share + load / capacity; the load beyond the month's
+    capacity adds the days until it is cleared. Infinite for a lane without capacity."""
+    if capacity_t <= 0.0:
+        return np.inf
+    free = capacity_t * (1.0 - background)
+    rho = min(background + min(load_t, free) / capacity_t, MAX_UTILISATION)
+    overflow = max(load_t - free, 0.0) / free * DAYS_PER_MONTH if free > 0.0 else np.inf
+    return service_days * (1.0 + rho / (1.0 - rho)) + overflow
 
 
 @actor_kind("customs")
@@ -54,8 +98,26 @@ class Customs(mesa.Agent):
         self.clearance_days = float(params["border_clearance_days"])
         #: share of the post's capacity the crossing's other freight uses (not modelled as shipments)
         self.background_utilisation = float(params["border_background_utilisation"])
-        self.queue: deque[list] = deque()  # [shipment id, buyer, material, tonnes left]
+        #: the waste desk: tonnes a month its inspectors can check (0 at a post not designated
+        #: for waste), the inspector time per consignment and the wait until it opens, days
+        offices = check_offices(model)
+        hours = float(params["waste_desk_hours_month"])
+        check_hours = float(params["waste_check_hours"])
+        designated = self.crossing_id in offices
+        self.waste_capacity_t_month = (hours / check_hours * float(params["consignment_t"])
+                                       if designated and check_hours > 0 else 0.0)
+        self.waste_check_days = check_hours / HOURS_PER_DAY
+        self.waste_open_share = min(hours / (DAYS_PER_MONTH * HOURS_PER_DAY), 1.0)
+        self.waste_opening_days = opening_wait_days(hours) if hours > 0 else np.inf
+        #: [shipment id, buyer, material, tonnes left, shipment class]; the last ``new`` entries
+        #: were filed this month
+        self.queue: deque[list] = deque()
+        self.new = 0
         self.backlog_t = 0.0
+        self.waste_backlog_t = 0.0
+        #: waste tonnes filed this month so far, and expected this month (last month's)
+        self.waste_filed_t = 0.0
+        self.waste_expected_t = 0.0
         self.cleared_t = 0.0
         self.filings = np.zeros(len(STATUSES), dtype=np.int64)
         self.refusals = 0
@@ -65,18 +127,36 @@ class Customs(mesa.Agent):
         """Tonnes a month the post can clear of the modelled shipments, besides its other traffic."""
         return self.capacity_t_month * (1.0 - self.background_utilisation)
 
+    @property
+    def waste_desk_capacity_t_month(self) -> float:
+        """Tonnes of notified waste a month the waste desk can check; none while the post is closed."""
+        return self.waste_capacity_t_month if self.free_capacity_t_month > 0.0 else 0.0
+
     def waiting_days(self) -> float:
-        """Expected wait of a consignment filed now, days. In the lane queue it waits
-        ``rho / (1 - rho)`` clearance times at utilisation ``rho`` (the other traffic plus the
-        freight filed ahead of it, as a single-server queue with random arrivals and clearances,
-        M/M/1); freight ahead of it beyond this month's capacity adds the days until it is
-        cleared. Infinite when the post is closed."""
-        free = self.free_capacity_t_month
-        if free <= 0.0:
+        """Expected wait in the lane queue of a consignment filed now, days: at utilisation
+        ``rho`` (the other traffic plus the freight filed ahead of it) it waits ``rho / (1 - rho)``
+        clearance times (M/M/1); freight ahead of it beyond this month's capacity adds the days
+        until it is cleared. Infinite when the post is closed."""
+        if self.free_capacity_t_month <= 0.0:
             return np.inf
-        rho = min(self.background_utilisation + min(self.backlog_t, free) / self.capacity_t_month, MAX_UTILISATION)
-        overflow = max(self.backlog_t - free, 0.0) / free * DAYS_PER_MONTH
-        return self.clearance_days * (1.0 + rho / (1.0 - rho)) + overflow
+        return queue_days(self.clearance_days, self.backlog_t, self.capacity_t_month, self.background_utilisation)
+
+    def waste_desk_days(self, load_t: float | None = None) -> float:
+        """Expected days at the waste desk of a notified consignment filed now: the wait until
+        the desk opens plus its check in a queue of ``load_t`` tonnes this month (by default the
+        waste carried over plus what is expected this month), the check's queue time counted in
+        the desk's open hours only. Infinite at a post not designated for waste."""
+        if load_t is None:
+            load_t = self.waste_backlog_t + max(self.waste_expected_t, self.waste_filed_t)
+        queue = queue_days(self.waste_check_days, load_t, self.waste_desk_capacity_t_month)
+        return self.waste_opening_days + queue / self.waste_open_share if np.isfinite(queue) else np.inf
+
+    def time_at_post_days(self, waste_load_t: float | None = None) -> np.ndarray:
+        """Expected days a consignment of each class spends at this post: the expected
+        inspection, the lane queue and, for notified waste, the waste desk."""
+        days = self.inspection_rate * self.inspection_days + self.waiting_days()
+        days[WASTE] += self.waste_desk_days(waste_load_t)
+        return days
 
     def consent_days(self) -> float:
         """Days a waste shipment filed now waits for notification and consent: the slower of the
@@ -90,16 +170,14 @@ class Customs(mesa.Agent):
         return days
 
     def crossing_days(self, shipment_class: int) -> float:
-        """Days a consignment of the class filed now spends at this post: paperwork (and consent),
-        the expected inspection and the queue."""
-        return (self.documentary_days()[shipment_class] + self.inspection_rate[shipment_class] * self.inspection_days
-                + self.waiting_days())
+        """Days a consignment of the class filed now spends crossing: paperwork (and consent) and
+        its time at the post."""
+        return self.documentary_days()[shipment_class] + self.time_at_post_days()[shipment_class]
 
     def crossing_cost(self, holding_cost_eur_t_day: float) -> np.ndarray:
         """EUR/t to pass this post for each shipment class (fees plus time at holding cost), as
         traders expect it when they plan: at the load the post carries before the month's filings."""
-        days = self.documentary_days() + self.inspection_rate * self.inspection_days + self.waiting_days()
-        return self.fee_eur_t + days * holding_cost_eur_t_day
+        return self.fee_eur_t + (self.documentary_days() + self.time_at_post_days()) * holding_cost_eur_t_day
 
     def file(self, shipment: int, buyer: int, material: int, tonnes: float, shipment_class: int) -> bool:
         """Lodge a shipment; a waste shipment may be refused consent. Returns True if accepted."""
@@ -110,26 +188,53 @@ class Customs(mesa.Agent):
         if shipment_class == WASTE and self.model.random.random() < self.refusal_probability:
             self.refusals += 1
             return False
-        self.queue.append([shipment, buyer, material, tonnes])
+        self.queue.append([shipment, buyer, material, tonnes, shipment_class])
+        self.new += 1
         self.backlog_t += tonnes
+        if shipment_class == WASTE:
+            self.waste_filed_t += tonnes
         return True
 
     def step(self) -> None:
-        """Clear the queue first come, first served, up to this month's capacity left by the
-        crossing's other traffic."""
-        budget = self.free_capacity_t_month
+        """Clear the queue first come, first served in each lane (the waste desk for notified
+        waste, the lane the crossing's other traffic leaves for the rest), up to this month's
+        capacity; of this month's filings the share still at the post at the month's end (time
+        at the post over the month's days) waits for the next month."""
+        held = np.minimum(self.time_at_post_days(self.waste_backlog_t + self.waste_filed_t) / DAYS_PER_MONTH, 1.0)
+        budget = {False: self.free_capacity_t_month, True: self.waste_desk_capacity_t_month}
+        carried = len(self.queue) - self.new
         self.cleared_t = 0.0
-        while self.queue and budget > 0.0:
-            entry = self.queue[0]
-            take = min(entry[3], budget)
-            budget -= take
-            entry[3] -= take
-            self.cleared_t += take
-            self.model.market.deliver(entry[0], entry[1], entry[2], take)
-            if entry[3] <= 0.0:
-                self.queue.popleft()
+        waiting: deque[list] = deque()
+        for k, entry in enumerate(self.queue):
+            waste = entry[4] == WASTE
+            due = entry[3] if k < carried else entry[3] * (1.0 - held[entry[4]])
+            take = min(due, max(budget[waste], 0.0))
+            if take > 0.0:
+                budget[waste] -= take
+                entry[3] -= take
+                self.cleared_t += take
+                self.model.market.deliver(entry[0], entry[1], entry[2], take)
+            if entry[3] > 0.0:
+                waiting.append(entry)
+        self.queue = waiting
+        self.new = 0
         self.backlog_t = sum(entry[3] for entry in self.queue)
+        self.waste_backlog_t = sum(entry[3] for entry in self.queue if entry[4] == WASTE)
+        self.waste_expected_t = self.waste_filed_t
+        self.waste_filed_t = 0.0
 
     def reset_month(self) -> None:
         self.filings[:] = 0
         self.refusals = 0
+
+
+def check_offices(model) -> set[str]:
+    """The crossings designated for waste (``waste_customs_offices``), checked against the
+    scenario's crossings."""
+    offices = model.params["waste_customs_offices"]
+    known = set(model.region.borders["crossing_id"])
+    for office in offices:
+        if office not in known:
+            raise ConfigError("parameters.waste_customs_offices", f"unknown crossing {office!r}",
+                              choices=known, value=office)
+    return set(offices)

@@ -2,9 +2,11 @@
 
 from sim.policies import (  # noqa: F401  (importing a pilot registers it)
     automatic_mapping,
+    cbam,
     customs_streamlining,
     de_risking,
     eco_industrial_parks,
+    energy_water_symbiosis,
     epr,
     eu_offtake,
     facilitation,
