@@ -61,7 +61,7 @@ def month_kind(model: WB6Model) -> str:
 
 def instrument(model: WB6Model, spent: dict) -> None:
     wrap(model.network, "delivered_costs", spent, "routing")
-    wrap(sim.market, "clear_market", spent, "clearing kernel")
+    wrap(sim.market, "clear_materials", spent, "clearing kernel")
     wrap(model.market, "clear", spent, "market")
     wrap(model.firm_class, "plan_month", spent, "agents: plan_month")
     wrap(model.firm_class, "plan_month", spent, "plan, this month")

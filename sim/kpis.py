@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.agents.broker import STAGES as CASE_STAGES
 from sim.market import OUTCOMES, SHIPMENT_COLUMNS, Shipments, total
 from sim.relations import LINK_SOURCES
 from sim.world import STATUSES, WASTE
@@ -75,14 +76,14 @@ def roadmap_kpis(model, row: dict) -> None:
     for c in chambers:
         reached |= c.reached
     row["firms_reached"] = int(reached.sum())
-    cases = [case for b in actors.get("broker", []) for case in b.cases]
-    stages = [case["stage"] for case in cases]
-    row["leads_found"] = len(cases)
-    row["pilot_proposals"] = sum(s != "lead" for s in stages)  # business cases drafted
-    row["pilots_in_implementation"] = stages.count("pilot")  # this month
-    row["regular_exchanges"] = stages.count("regular")
-    closed = stages.count("regular") + stages.count("failed") + stages.count("dropped")
-    row["lead_conversion_rate"] = stages.count("regular") / closed if closed else 0.0
+    brokers = actors.get("broker", [])
+    stages = {stage: sum(b.count(stage) for b in brokers) for stage in CASE_STAGES}
+    row["leads_found"] = sum(len(b.cases) for b in brokers)
+    row["pilot_proposals"] = row["leads_found"] - stages["lead"]  # business cases drafted
+    row["pilots_in_implementation"] = stages["pilot"]  # this month
+    row["regular_exchanges"] = stages["regular"]
+    closed = stages["regular"] + stages["failed"] + stages["dropped"]
+    row["lead_conversion_rate"] = stages["regular"] / closed if closed else 0.0
     forces = actors.get("mapping_task_force", [])
     mapped = np.zeros(model.firms.n_firms, dtype=bool)
     for force in forces:
@@ -177,9 +178,9 @@ class KpiRecorder:
         self.material_rows.append(self.material_figures())
 
         row: dict = {"step": model.month, "year": model.month // 12 + 1}
-        wb6 = self.wb6
-        for name, values in figures.items():
-            row[name] = float(np.sum(values[wb6]))
+        # the WB6 economies' totals of every figure, one sum per figure as np.sum(values[wb6]) gives
+        totals = np.stack(list(figures.values()))[:, self.wb6].sum(axis=1)
+        row.update(zip(figures, totals.tolist()))
         for name, (num, den) in self.ratios.items():
             row[name] = float(_ratio(row[num], row[den]))
         for name in self._dropped():

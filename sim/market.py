@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.kernels import clear_market, split_disposal
+from sim.kernels import clear_materials, split_disposal
 from sim.state import MonthFlows
 from sim.world import STATUSES, WASTE
 
@@ -139,17 +139,13 @@ class Market:
         self.supply = np.zeros_like(firms.stock)
 
     def clear(self) -> None:
-        """Match offers and bids material by material; dispatch the shipments."""
-        shipped: list[Shipments] = []
-        for m, sellers, buyers, tonnes, cls, unit_cost in self.match():
-            shipped.append(self.dispatch(m, sellers, buyers, tonnes, cls, unit_cost,
-                                         first_id=self.first_shipment_id + sum(len(part) for part in shipped)))
-        self.shipments = Shipments.concat(shipped)
+        """Match offers and bids of every material (one kernel call); dispatch the shipments."""
+        self.shipments = self.dispatch(*self.match_all(), first_id=self.first_shipment_id)
 
-    def match(self, open_market: bool = False):
-        """This month's matches, material by material: (material, seller rows, buyer rows,
-        tonnes, shipment class, delivered cost) in the order served, among the pairs that know
-        of each other (everyone, with ``open_market``)."""
+    def match_all(self, open_market: bool = False):
+        """This month's matches of all materials: (material, seller rows, buyer rows, tonnes,
+        shipment class, delivered cost), material by material, each in the order served, among
+        the pairs that know of each other (everyone, with ``open_market``)."""
         model, firms = self.model, self.model.firms
         self.refresh_costs()
         part = firms.participating
@@ -161,26 +157,29 @@ class Market:
         bid_all = firms.capacity * part[:, None]
         model.treatment.limit_intake(bid_all)
         outside = model.disposal_cost_eur_t()
-        for m in range(model.n_materials):
-            sellers = np.flatnonzero(supply_all[:, m] > 0.0)
-            buyers = np.flatnonzero(bid_all[:, m] > 0.0)
-            if len(sellers) == 0 or len(buyers) == 0:
-                continue
-            # what a seller saves by not disposing: stocks stay put, so only flows save the fee
-            seller_outside = np.where(gen_offer[sellers, m] > 0.0, outside[sellers], 0.0)
-            s_idx, b_idx, tonnes, cls, unit_cost, _ = clear_market(
-                supply_all[sellers, m], self.origin_row[firms.node[sellers]], seller_outside,
-                firms.status[sellers, m], firms.economy[sellers], firms.quality[sellers, m],
-                bid_all[buyers, m], firms.node[buyers], model.willingness_to_pay(buyers, m),
-                firms.economy[buyers], firms.min_quality[buyers, m],
-                model.shipment_class_matrix(m), self.cost,
-                known=None if open_market else model.relations.kernel_view(sellers, buyers),
-            )
-            yield m, sellers[s_idx], buyers[b_idx], tonnes, cls, unit_cost
+        # what a seller saves by not disposing: stocks stay put, so only flows save the fee
+        seller_outside = np.where(gen_offer > 0.0, outside[:, None], 0.0)
+        everyone = np.arange(firms.n_firms)
+        wtp = np.column_stack([model.willingness_to_pay(everyone, m) for m in range(model.n_materials)])
+        classes = np.stack([model.shipment_class_matrix(m) for m in range(model.n_materials)])
+        relations = model.relations
+        restricted = relations.restricted and not open_market
+        return clear_materials(supply_all, seller_outside, firms.status, firms.quality, bid_all, wtp,
+                               firms.min_quality, firms.node, firms.economy, self.origin_row, classes, self.cost,
+                               restricted, relations.start, relations.partner)
 
-    def dispatch(self, material: int, seller: np.ndarray, buyer: np.ndarray, tonnes: np.ndarray,
+    def match(self, open_market: bool = False):
+        """``match_all`` material by material: (material, seller rows, buyer rows, tonnes, shipment
+        class, delivered cost) of each material that trades."""
+        material, *columns = self.match_all(open_market)
+        cut = np.flatnonzero(np.diff(material)) + 1
+        for m, *part in zip(np.split(material, cut), *(np.split(c, cut) for c in columns)):
+            if len(m):
+                yield int(m[0]), *part
+
+    def dispatch(self, material: np.ndarray, seller: np.ndarray, buyer: np.ndarray, tonnes: np.ndarray,
                  shipment_class: np.ndarray, unit_cost: np.ndarray, first_id: int = 0) -> Shipments:
-        """Send one material's trades (arrays in the order served): domestic ones are delivered,
+        """Send the month's trades (arrays in the order served): domestic ones are delivered,
         cross-border ones are filed, one by one, at the customs post of their first crossing
         (waits and refusals depend on what was filed before)."""
         model, firms, flows = self.model, self.model.firms, self.flows
@@ -190,7 +189,7 @@ class Market:
         delay = np.zeros(len(tonnes))
         outcome = np.full(len(tonnes), DELIVERED)
         home = crossing < 0
-        np.add.at(flows.received[:, material], buyer[home], tonnes[home])
+        np.add.at(flows.received, (buyer[home], material[home]), tonnes[home])
         self.arrivals.append((first_id + np.flatnonzero(home), tonnes[home]))
         for k in np.flatnonzero(~home).tolist():
             post = model.customs[crossing[k]]
@@ -198,13 +197,13 @@ class Market:
             n_cross = int(self.n_crossings[c, origin[k], dest[k]])
             # later posts on the route are taken to be as busy as the first
             delay[k] = n_cross * post.crossing_days(c)
-            filed = post.file(first_id + k, int(buyer[k]), material, float(tonnes[k]), c)
+            filed = post.file(first_id + k, int(buyer[k]), int(material[k]), float(tonnes[k]), c)
             outcome[k] = FILED if filed else REFUSED
         sent = outcome != REFUSED
-        np.add.at(flows.shipped[:, material], seller[sent], tonnes[sent])
-        np.add.at(self.sold[:, material], seller[sent], tonnes[sent])
+        np.add.at(flows.shipped, (seller[sent], material[sent]), tonnes[sent])
+        np.add.at(self.sold, (seller[sent], material[sent]), tonnes[sent])
         return Shipments.of(
-            np.full(len(tonnes), model.month), np.full(len(tonnes), material), seller, buyer, firms.economy[seller],
+            np.full(len(tonnes), model.month), material, seller, buyer, firms.economy[seller],
             firms.economy[buyer], crossing, shipment_class, tonnes, unit_cost, tonnes * model.unit_value[material],
             delay, outcome,
         )

@@ -71,6 +71,8 @@ class WB6Model(mesa.Model):
         #: cross-border recognition of by-product / EoW status agreed between economies
         self.mutual_recognition = np.zeros((self.n_materials, self.n_economies, self.n_economies), dtype=bool)
         self.status_possible = self._status_possible()
+        #: shipment classes of every material, and what they were made from (``shipment_class_matrix``)
+        self._class_key, self._classes = None, None
         self.search_cost_eur_t = float(self.params["search_cost_eur_t"])
         self.awareness_growth_per_month = float(self.params["awareness_growth_per_month"])
         #: level awareness tends to by outreach alone; platforms and facilitators raise it
@@ -214,16 +216,24 @@ class WB6Model(mesa.Model):
         At home a registered status holds. Abroad it holds only if the destination can grant
         the same status and recognises the origin's decision: by mutual recognition, or
         because both apply EU-wide end-of-waste criteria. Otherwise it travels as waste.
+        (All materials' matrices are made at once, and again only when what decides them changed.)
         """
+        key = (self.status_possible.tobytes(), self.mutual_recognition.tobytes(), self.eu_criteria.tobytes())
+        if key != self._class_key:
+            self._class_key, self._classes = key, self._shipment_classes()
+        return self._classes[material]
+
+    def _shipment_classes(self) -> np.ndarray:
+        """int64[M, S, E, E]: ``shipment_class_matrix`` of every material."""
         e = self.n_economies
-        cls = np.zeros((len(STATUSES), e, e), dtype=np.int64)
-        same = np.eye(e, dtype=bool)
+        cls = np.zeros((self.n_materials, len(STATUSES), e, e), dtype=np.int64)
+        same = np.eye(e, dtype=bool)[None, :, :]
         for status in (BY_PRODUCT, EOW):
-            dest_possible = self.status_possible[status, :, material][None, :]
-            recognised = same | (dest_possible & self.mutual_recognition[material])
-            if status == EOW and self.eu_criteria[material]:
-                recognised |= dest_possible
-            cls[status][recognised] = status
+            dest_possible = self.status_possible[status].T[:, None, :]  # [material, 1, destination]
+            recognised = same | (dest_possible & self.mutual_recognition)
+            if status == EOW:
+                recognised |= dest_possible & self.eu_criteria[:, None, None]
+            cls[:, status][recognised] = status
         return cls
 
     # ---- the month --------------------------------------------------------------------

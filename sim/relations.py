@@ -64,7 +64,7 @@ class Relations:
         self.made: dict[str, int] = {}
         self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._points = unit_vectors(model.network.lat[model.firms.node], model.network.lon[model.firms.node])
-        self._trees: dict[tuple[str, int], tuple[np.ndarray, cKDTree]] = {}
+        self._trees: dict[tuple[str, int], tuple[np.ndarray, np.ndarray, cKDTree, dict]] = {}
 
     # ---- the graph ---------------------------------------------------------------------
     @property
@@ -113,14 +113,6 @@ class Relations:
         self.partner = self._keys % self.n
         self.start = np.searchsorted(self._keys // self.n, np.arange(self.n + 1), side="left").astype(np.int64)
 
-    def kernel_view(self, sellers: np.ndarray, buyers: np.ndarray):
-        """What the clearing kernel needs to know who knows whom (see ``clear_market``), or None
-        for an open market."""
-        if not self.restricted:
-            return None
-        node = self.model.firms.node
-        return sellers, buyers, node[sellers], node[buyers], self.start, self.partner
-
     def graph(self) -> nx.Graph:
         """The links as a networkx graph of firm rows, with ``trust`` on each edge."""
         g = nx.Graph()
@@ -146,16 +138,22 @@ class Relations:
             asking = rows[side[rows]]
             if len(asking) == 0:
                 continue
-            candidates, tree = self._tree(role, material)
+            candidates, tree, answers = self._tree(role, material)
             if len(candidates) == 0:
                 continue
             query = min(16 * k, len(candidates))
             bound = chord(within_km) if np.isfinite(within_km) else np.inf
-            _, found = tree.query(self._points[asking], k=query, distance_upper_bound=bound)
-            found = np.asarray(found).reshape(len(asking), query)
+            # a tree gives a site the same answer every time: one firm's question (a broker's) is kept
+            key = (int(asking[0]), query, bound) if len(asking) == 1 else None
+            found = answers.get(key)
+            if found is None:
+                _, found = tree.query(self._points[asking], k=query, distance_upper_bound=bound)
+                found = np.asarray(found).reshape(len(asking), query)
+                if key is not None:
+                    answers[key] = found
             valid = found < len(candidates)
             partner = candidates[np.where(valid, found, 0)]
-            owner = np.broadcast_to(asking[:, None], partner.shape)
+            owner = np.repeat(asking, query).reshape(partner.shape)
             seller, buyer = (owner, partner) if role == "sell" else (partner, owner)
             valid &= (firms.quality[seller, material] >= firms.min_quality[buyer, material]) & (owner != partner)
             if among is not None:
@@ -169,17 +167,17 @@ class Relations:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         return np.concatenate(out_a), np.concatenate(out_b)
 
-    def _tree(self, role: str, material: int) -> tuple[np.ndarray, cKDTree]:
-        """Firms on the other side of ``material`` and a KD-tree of their sites (rebuilt when
-        that set changes, as when a plant adds capacity)."""
+    def _tree(self, role: str, material: int) -> tuple[np.ndarray, cKDTree, dict]:
+        """Firms on the other side of ``material``, a KD-tree of their sites (rebuilt when that
+        set changes, as when a plant adds capacity) and the answers it gave single firms."""
         firms = self.model.firms
         other = firms.capacity[:, material] > 0 if role == "sell" else firms.offers[:, material]
-        candidates = np.flatnonzero(other)
         cached = self._trees.get((role, material))
-        if cached is None or not np.array_equal(cached[0], candidates):
-            cached = (candidates, cKDTree(self._points[candidates]))
+        if cached is None or not np.array_equal(cached[0], other):
+            candidates = np.flatnonzero(other)
+            cached = (other.copy(), candidates, cKDTree(self._points[candidates]), {})  # offers[:, m] is a view
             self._trees[(role, material)] = cached
-        return cached
+        return cached[1:]
 
     def complementary(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(seller, buyer) pairs among firm rows ``rows`` that could trade some material on grade."""

@@ -33,9 +33,17 @@ class Schedules:
             base = float(getattr(firms, target)[f, m])
             self.paths.append((target, f, m, path["year"].to_numpy(dtype=float), path["factor"].to_numpy(), base))
         self.factor = np.ones(len(self.paths))
+        #: float[paths, months]: each path's factor in each month of the run, once asked for
+        self._factors: np.ndarray | None = None
 
     def factor_at(self, month: int) -> np.ndarray:
-        """The factor of each path in month ``month``."""
+        """The factor of each path in month ``month`` (those of the run's months worked out at once)."""
+        if self._factors is None:
+            years = self.start_year + np.arange(self.model.config.months) / MONTHS_PER_YEAR
+            self._factors = np.array([np.interp(years, xp, fp) for _, _, _, xp, fp, _ in self.paths]).reshape(
+                len(self.paths), len(years))
+        if 0 <= month < self._factors.shape[1]:
+            return self._factors[:, month].copy()
         year = self.start_year + month / MONTHS_PER_YEAR
         return np.array([np.interp(year, years, factors) for _, _, _, years, factors, _ in self.paths])
 

@@ -54,6 +54,10 @@ class Network:
         self.indptr = np.cumsum(self.indptr)
         self.indices = self.edge_tail.astype(np.int64)
         self.crossing_of_edge = self.crossing_of_node[self.indices]
+        #: routes of the last ``delivered_costs`` call, by what decides them (origins, road and
+        #: rail rates, border costs of one class): a class whose border costs did not change
+        #: keeps its routes (a month's waiting times change for some classes only)
+        self._routes: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def unconnected_sites(self, nodes: np.ndarray) -> list[str]:
         """Sites among ``nodes`` (those hosting firms) that no chain of links joins to the
@@ -85,13 +89,19 @@ class Network:
         """
         # classes that pay the same at every border share their routes
         border_costs, class_routes = np.unique(crossing_cost, axis=0, return_inverse=True)
-        base = self.edge_km * np.where(self.edge_rail, eur_per_tkm_rail, eur_per_tkm_road)
-        weights = np.repeat(base[None, :], len(border_costs), axis=0)
-        into_crossing = self.crossing_of_edge >= 0
-        weights[:, into_crossing] += border_costs[:, self.crossing_of_edge[into_crossing]]
-        cost, first, count = all_pairs_shortest(self.indptr, self.indices, weights, origins, self.crossing_of_node)
-        if len(border_costs) < len(crossing_cost):
-            cost, first, count = cost[class_routes], first[class_routes], count[class_routes]
+        keys = [(origins.tobytes(), eur_per_tkm_road, eur_per_tkm_rail, row.tobytes()) for row in border_costs]
+        new = [i for i, key in enumerate(keys) if key not in self._routes]
+        if new:
+            base = self.edge_km * np.where(self.edge_rail, eur_per_tkm_rail, eur_per_tkm_road)
+            weights = np.repeat(base[None, :], len(new), axis=0)
+            into_crossing = self.crossing_of_edge >= 0
+            weights[:, into_crossing] += border_costs[new][:, self.crossing_of_edge[into_crossing]]
+            found = all_pairs_shortest(self.indptr, self.indices, weights, origins, self.crossing_of_node)
+            routes = {keys[i]: tuple(part[j] for part in found) for j, i in enumerate(new)}
+        else:
+            routes = {}
+        self._routes = {key: self._routes[key] if key in self._routes else routes[key] for key in keys}
+        cost, first, count = (np.stack([self._routes[key][part] for key in keys])[class_routes] for part in range(3))
         cost += class_surcharge[:, None, None]
         return cost, first, count
 

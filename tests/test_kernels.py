@@ -216,3 +216,44 @@ def test_dumping_falls_smoothly_with_enforcement_and_stops_only_when_detection_i
     assert np.all(np.diff(share) < 0) and np.all(share > 0) and share[0] < 0.5
     assert 0 < share[3] < share[2]  # just past the fee: still some dumping
     assert dump_shares(fee, fine, np.ones(6), np.full(6, 0.5), 5.0).max() == 0.0
+
+
+def per_material(supply, outside, status, quality, bid, wtp, min_quality, node, economy, origin_row, classes, cost,
+                 restricted, start, linked):
+    """``clear_materials`` as a loop of ``clear_market`` calls, one per material (the market's month before)."""
+    out = []
+    for m in range(supply.shape[1]):
+        s, b = np.flatnonzero(supply[:, m] > 0), np.flatnonzero(bid[:, m] > 0)
+        if len(s) == 0 or len(b) == 0:
+            continue
+        known = (s, b, node[s], node[b], start, linked) if restricted else None
+        s_idx, b_idx, tonnes, cls, unit_cost, _ = clear_market(
+            supply[s, m], origin_row[node[s]], outside[s, m], status[s, m], economy[s], quality[s, m], bid[b, m],
+            node[b], wtp[b, m], economy[b], min_quality[b, m], classes[m], cost, known=known)
+        out.append((np.full(len(tonnes), m), s[s_idx], b[b_idx], tonnes, cls, unit_cost))
+    return [np.concatenate([part[i] for part in out]) if out else np.zeros(0) for i in range(6)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(n_firms=st.integers(1, 40), n_materials=st.integers(1, 5), seed=st.integers(0, 2**31),
+       restricted=st.booleans())
+def test_all_materials_at_once_equal_one_material_at_a_time(n_firms, n_materials, seed, restricted):
+    rng = np.random.default_rng(seed)
+    n_nodes, n_econ, shape = 6, 3, (n_firms, n_materials)
+    supply = np.where(rng.random(shape) < 0.4, np.round(rng.uniform(0, 100, shape), 1), 0.0)
+    bid = np.where(rng.random(shape) < 0.4, np.round(rng.uniform(0, 100, shape), 1), 0.0)
+    node = rng.integers(0, n_nodes, n_firms)
+    links = rng.random((n_firms, n_firms)) < 0.3
+    links = (links | links.T) & ~np.eye(n_firms, dtype=bool)
+    start = np.r_[0, np.cumsum(links.sum(axis=1))].astype(np.int64)
+    linked = np.concatenate([np.flatnonzero(row) for row in links]).astype(np.int64)
+    cost = np.round(rng.uniform(0, 50, (3, n_nodes, n_nodes)), 2)
+    cost[0, 0, 1] = np.inf
+    args = (supply, rng.uniform(0, 20, shape), rng.integers(0, 3, shape), rng.uniform(0, 1, shape), bid,
+            rng.uniform(0, 40, shape), rng.uniform(0, 0.6, shape), node, rng.integers(0, n_econ, n_firms),
+            np.arange(n_nodes, dtype=np.int64), rng.integers(0, 3, (n_materials, 3, n_econ, n_econ)), cost,
+            restricted, start, linked)
+    got, expected = market_kernel.clear_materials(*args), per_material(*args)
+    assert len(got[0]) == len(expected[0])
+    for a, b in zip(got, expected):
+        assert np.array_equal(a, b)  # to the bit

@@ -23,6 +23,8 @@ import numpy as np
 from sim.agents.kinds import actor_kind
 
 STAGES = ("lead", "pilot", "regular", "failed", "dropped")
+#: stages of a case still being worked on; the others are final
+OPEN_STAGES = ("lead", "pilot")
 
 
 @actor_kind("broker")
@@ -40,33 +42,47 @@ class Broker(mesa.Agent):
         self.host = host
         #: one dict per case: seller, buyer, material, stage, since (month the stage began), traded_t
         self.cases: list[dict] = []
+        #: the open cases (leads and pilots) in the order they were found, and the closed ones by stage
+        self._open: list[dict] = []
+        self._closed = dict.fromkeys(STAGES, 0)
 
     def count(self, stage: str) -> int:
-        return sum(case["stage"] == stage for case in self.cases)
+        return self._closed.get(stage, 0) + sum(case["stage"] == stage for case in self._open)
 
     @property
     def open_cases(self) -> int:
-        return self.count("lead") + self.count("pilot")
+        return sum(case["stage"] in OPEN_STAGES for case in self._open)
+
+    def _close_finished(self) -> None:
+        """Move the cases that reached a final stage out of the open ones."""
+        for case in self._open:
+            if case["stage"] not in OPEN_STAGES:
+                self._closed[case["stage"]] = self._closed.get(case["stage"], 0) + 1
+        self._open = [case for case in self._open if case["stage"] in OPEN_STAGES]
 
     def step(self) -> None:
         """This month: note what pilot pairs traded last month, move cases on, find new leads."""
         self.note_trades()
         self.review_cases()
+        self._close_finished()
         self.find_leads()
 
     def note_trades(self) -> None:
         shipments = self.model.market.shipments
-        for case in self.cases:
+        for case in self._open:
             if case["stage"] == "pilot":
                 pair = (shipments.seller == case["seller"]) & (shipments.buyer == case["buyer"]) & shipments.sent
                 case["traded_t"] += float(shipments.tonnes[pair].sum())
 
     def review_cases(self) -> None:
         model, month = self.model, self.model.month
-        for case in self.cases:
+        disposal_cost = None  # what disposal costs the firms: the same for every case this month
+        for case in self._open:
             age = month - case["since"]
             if case["stage"] == "lead" and age >= self.business_case_months:
-                surplus = self.business_case(case["seller"], case["buyer"], case["material"])
+                if disposal_cost is None:
+                    disposal_cost = model.disposal_cost_eur_t()
+                surplus = self.business_case(case["seller"], case["buyer"], case["material"], disposal_cost)
                 chance = 1.0 - np.exp(-max(surplus, 0.0) / self.conversion_scale_eur_t)
                 if model.rng.random() < chance:
                     self.start_pilot(case)
@@ -75,8 +91,9 @@ class Broker(mesa.Agent):
             elif case["stage"] == "pilot" and age >= self.pilot_months:
                 case["stage"], case["since"] = ("regular" if case["traded_t"] > 0 else "failed"), month
 
-    def business_case(self, seller: int, buyer: int, material: int) -> float:
-        """Surplus per tonne of the pair's exchange at today's prices and costs, EUR/t."""
+    def business_case(self, seller: int, buyer: int, material: int, disposal_cost: np.ndarray | None = None) -> float:
+        """Surplus per tonne of the pair's exchange at today's prices and costs, EUR/t
+        (``disposal_cost``: ``model.disposal_cost_eur_t()``, if the caller has it already)."""
         model, firms = self.model, self.model.firms
         market = model.market
         if market.cost is None:
@@ -85,7 +102,9 @@ class Broker(mesa.Agent):
                                                               firms.economy[buyer]]
         cost = market.cost[shipment_class, market.origin_row[firms.node[seller]], firms.node[buyer]]
         wtp = model.willingness_to_pay(np.array([buyer]), material)[0]
-        return float(wtp + model.disposal_cost_eur_t()[seller] - cost)
+        if disposal_cost is None:
+            disposal_cost = model.disposal_cost_eur_t()
+        return float(wtp + disposal_cost[seller] - cost)
 
     def start_pilot(self, case: dict) -> None:
         """Introduce the pair and bring both into exchanges."""
@@ -106,7 +125,7 @@ class Broker(mesa.Agent):
             return
         mine = np.flatnonzero(firms.economy == self.economy)
         disposed = flows.landfilled[mine] + flows.dumped[mine]
-        taken = {(c["seller"], c["material"]) for c in self.cases if c["stage"] in ("lead", "pilot")}
+        taken = {(c["seller"], c["material"]) for c in self._open if c["stage"] in OPEN_STAGES}
         # the biggest disposed streams, enough of them to fill the free places
         cells = np.flatnonzero(disposed > 0)
         need = free + len(taken) + 16
@@ -122,8 +141,10 @@ class Broker(mesa.Agent):
             _, buyers = model.relations.nearest(np.array([f]), m, 1, unknown_only=True)
             buyers = buyers[firms.capacity[buyers, m] > 0]
             if len(buyers):
-                self.cases.append({"seller": f, "buyer": int(buyers[0]), "material": m, "stage": "lead",
-                                   "since": model.month, "traded_t": 0.0})
+                case = {"seller": f, "buyer": int(buyers[0]), "material": m, "stage": "lead", "since": model.month,
+                        "traded_t": 0.0}
+                self.cases.append(case)
+                self._open.append(case)
                 free -= 1
 
     def scale(self, factor: float) -> None:

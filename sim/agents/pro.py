@@ -8,6 +8,7 @@ Without EPR only informal collection (the scenario's current rate) takes place.
 from __future__ import annotations
 
 import mesa
+import numpy as np
 
 from sim.agents.kinds import actor_kind
 
@@ -30,11 +31,13 @@ class PRO(mesa.Agent):
         self.balance_open_eur = 0.0
         self.fees_collected_eur = 0.0
         self.spent_eur = 0.0
+        #: the firm rows of its economy
+        self.rows = np.flatnonzero(model.firms.economy == economy)
 
     @property
     def put_on_market_t(self) -> float:
         """Tonnes of the stream households and firms of the economy discard this month."""
-        return float(self.model.firms.generation[self.model.firms.economy == self.economy, self.material].sum())
+        return float(self.model.firms.generation[self.rows, self.material].sum())
 
     def step(self) -> None:
         self.balance_open_eur = self.balance_eur
@@ -64,4 +67,4 @@ class PRO(mesa.Agent):
 
     def hand_over_to_recyclers(self) -> None:
         firms = self.model.firms
-        firms.offer_share[firms.economy == self.economy, self.material] = self.collection_rate
+        firms.offer_share[self.rows, self.material] = self.collection_rate

@@ -4,7 +4,7 @@ Each kernel has a plain reference implementation in ``tests/reference.py`` that 
 """
 
 from sim.kernels.ledger import dump_shares, ledger_residuals, split_disposal
-from sim.kernels.market import clear_market
+from sim.kernels.market import clear_market, clear_materials
 from sim.kernels.routing import all_pairs_shortest
 
-__all__ = ["all_pairs_shortest", "clear_market", "dump_shares", "ledger_residuals", "split_disposal"]
+__all__ = ["all_pairs_shortest", "clear_market", "clear_materials", "dump_shares", "ledger_residuals", "split_disposal"]

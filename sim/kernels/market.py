@@ -484,3 +484,75 @@ def _clear_market(
         out_cost[:n_out].copy(),
         out_surplus[:n_out].copy(),
     )
+
+
+@njit(cache=True)
+def clear_materials(supply, seller_outside, status, quality, bid, wtp, min_quality, node, economy, origin_row,
+                    shipment_classes, delivered_cost, restricted, start, linked, list_length=LIST_LENGTH):
+    """A month's market: every material cleared in turn by ``_clear_market`` among the firms
+    that offer it (supply > 0) and those that bid for it (bid > 0), as ``clear_market`` does
+    for one material, with the firm rows as the relationship graph's ids (``restricted``).
+
+    Parameters (F firms, M materials)
+    ----------
+    supply : float64[F, M]            tonnes offered this month.
+    seller_outside : float64[F, M]    EUR/t a seller saves by not disposing.
+    status : int64[F, M]              legal status of each stream.
+    quality : float64[F, M]           grade in [0, 1].
+    bid : float64[F, M]               tonnes each firm can absorb this month.
+    wtp : float64[F, M]               EUR/t each firm pays at its gate.
+    min_quality : float64[F, M]       lowest grade each firm accepts.
+    node : int64[F]                   network node of each firm's site.
+    economy : int64[F]                economy index of each firm.
+    origin_row : int64[n_nodes]       row of ``delivered_cost`` for each node (-1: no seller there).
+    shipment_classes : int64[M, n_status, n_economies, n_economies]
+                                      shipment class of each material's (status, origin, destination).
+    delivered_cost : float64[n_classes, n_origins, n_nodes]   EUR/t, border costs included.
+    restricted : bool                 trade only between firms at one site or linked in the graph.
+    start, linked : int64[F+1], int64[E]   the relationship graph as CSR of firm rows.
+
+    Returns
+    -------
+    material, seller, buyer : int64[K]  material and firm rows of each trade, material by
+                                        material, each in the order served.
+    tonnes : float64[K]; shipment_class : int64[K]; unit_cost : float64[K] (EUR/t).
+    """
+    n_materials = supply.shape[1]
+    none = np.zeros(0, dtype=np.int64)
+    sellers_of, buyers_of = [], []
+    room = 0
+    for m in range(n_materials):
+        sellers, buyers = np.flatnonzero(supply[:, m] > 0.0), np.flatnonzero(bid[:, m] > 0.0)
+        sellers_of.append(sellers)
+        buyers_of.append(buyers)
+        if sellers.shape[0] and buyers.shape[0]:
+            room += sellers.shape[0] + buyers.shape[0]  # each trade uses up a seller or a buyer
+    # rows: material, seller, buyer, shipment class; tonnes, unit cost
+    ints, floats = np.empty((4, room), dtype=np.int64), np.empty((2, room), dtype=np.float64)
+    n = 0
+    for m in range(n_materials):
+        sellers, buyers = sellers_of[m], buyers_of[m]
+        if sellers.shape[0] == 0 or buyers.shape[0] == 0:
+            continue
+        seller_node, buyer_node = node[sellers], node[buyers]
+        if restricted:
+            seller_firm, buyer_firm, seller_site, buyer_site, graph_start, graph_linked = (
+                sellers, buyers, seller_node, buyer_node, start, linked)
+        else:
+            seller_firm, buyer_firm, seller_site, buyer_site, graph_start, graph_linked = (
+                none, none, none, none, np.zeros(1, dtype=np.int64), none)
+        s_idx, b_idx, tonnes, cls, cost, _ = _clear_market(
+            supply[sellers, m], origin_row[seller_node], seller_outside[sellers, m], status[sellers, m],
+            economy[sellers], quality[sellers, m], bid[buyers, m], buyer_node, wtp[buyers, m], economy[buyers],
+            min_quality[buyers, m], shipment_classes[m], delivered_cost, list_length, restricted,
+            seller_firm, buyer_firm, seller_site, buyer_site, graph_start, graph_linked)
+        k = tonnes.shape[0]
+        ints[0, n:n + k] = m
+        ints[1, n:n + k] = sellers[s_idx]
+        ints[2, n:n + k] = buyers[b_idx]
+        ints[3, n:n + k] = cls
+        floats[0, n:n + k] = tonnes
+        floats[1, n:n + k] = cost
+        n += k
+    return (ints[0, :n].copy(), ints[1, :n].copy(), ints[2, :n].copy(), floats[0, :n].copy(), ints[3, :n].copy(),
+            floats[1, :n].copy())
