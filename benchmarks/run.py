@@ -1,10 +1,15 @@
-"""Performance benchmarks: kernels against their references, routing against scipy, the whole
-model on synthetic regions of 1k to 100k firms, memory bandwidth, start-up. Prints a table and
-writes it with a scaling plot to ``results/benchmarks/``.
+"""Performance benchmarks, every target of the throughput issue side by side in one run:
+kernels against their references, routing against scipy, memory bandwidth, a fresh process to
+its first month, the throughput of real-region runs through (a) the batch runner, (b) EMA
+Workbench's multiprocessing evaluator and (c) Mesa's ``batch_run`` on the same experiments,
+the warm run against commit ``b9a10b7``, Ray's task overhead on a local head with the
+100,000-run estimate, and the whole model on synthetic regions of 1k to 100k firms (with the
+agent layer against a bare ``shuffle_do``). Prints a table and writes it with a scaling plot
+to ``results/benchmarks/``.
 
-    .venv/bin/python -m benchmarks.run            # about 5 minutes; 100k firms for 13 months
-    .venv/bin/python -m benchmarks.run --full     # 100k firms for the full 120 months as well
-    .venv/bin/python -m benchmarks.run --quick    # small sizes, a smoke run
+    .venv/bin/python -m benchmarks.run            # about 25 minutes on 2 idle cores; 100k firms for 13 months
+    .venv/bin/python -m benchmarks.run --full     # 100k firms for the full 120 months as well (flagged: long)
+    .venv/bin/python -m benchmarks.run --quick    # small sizes, 12-month runs, one round: a smoke run
 
 All ratios are measured in one process (the machine may be busy with other work); compile
 time is measured apart in fresh processes and kept out of every other figure. Each model size
@@ -43,8 +48,29 @@ def bench_ready(repeats: int = 3) -> list[dict]:
         subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
         times.append(time.perf_counter() - started)
     case = "fresh process: import, build the default WB6 model, one step"
-    return [row("ready to step", case, f"median of {repeats}", statistics.median(times), "s", "< 5"),
+    return [row("ready to step", case, f"median of {repeats}", statistics.median(times), "s", "<= 2"),
             row("ready to step", case, f"slowest of {repeats}", max(times), "s")]
+
+
+def bench_throughput(quick: bool, rounds: int, checkout: Path | None) -> list[dict]:
+    """(a) batch runner, (b) EMA, (c) Mesa on the same real-region experiments, and the warm run
+    against b9a10b7 (``benchmarks.throughput``)."""
+    from benchmarks.throughput import bench_against, bench_methods
+
+    months, rounds, replications, warm = (12, 1, 1, 1) if quick else (120, rounds, 2, 3)
+    return (bench_methods(rounds, months, replications, workers=2)
+            + bench_against("b9a10b7", rounds, months, warm, checkout))
+
+
+def bench_ray(quick: bool) -> list[dict]:
+    """Ray's task overhead on a local head and the 100,000-run estimate (``benchmarks.cluster``),
+    in a process of its own."""
+    from benchmarks.cluster import rows
+
+    print("ray: a local head, empty tasks and real runs", file=sys.stderr, flush=True)
+    done = subprocess.run([sys.executable, "-m", "benchmarks.cluster", *(["--quick"] if quick else [])], cwd=ROOT,
+                          check=True, capture_output=True, text=True)
+    return rows(json.loads(done.stdout.strip().splitlines()[-1]), cores_per_node=16)
 
 
 def model_run(firms: int, months: int) -> dict:
@@ -118,11 +144,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes only (a smoke run)")
     parser.add_argument("--full", action="store_true", help="also run 100k firms for 120 months")
     parser.add_argument("--months", type=int, default=13, help="months per model size (the first is not timed)")
+    parser.add_argument("--checkout", type=Path, help="a checkout of b9a10b7 to time against (else a temporary one)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the throughput methods and warm runs")
+    parser.add_argument("--sizes", help="firms of the synthetic regions, comma-separated (default 1k-100k)")
     parser.add_argument("--out", default=str(ROOT / "results" / "benchmarks"))
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     sizes = (500, 2_000) if args.quick else (1_000, 3_000, 10_000, 30_000, 100_000)
+    if args.sizes:
+        sizes = tuple(int(n) for n in args.sizes.split(","))
     months = 3 if args.quick else args.months
 
     rows = bench_compile()
@@ -130,6 +161,8 @@ def main(argv: list[str] | None = None) -> None:
     rows += bench_routing(args.quick)
     rows += bench_ledger(10_000 if args.quick else 100_000)
     rows += bench_ready()
+    rows += bench_throughput(args.quick, args.rounds, args.checkout)
+    rows += bench_ray(args.quick)
     runs = []
     for firms in sizes:
         print(f"model: {firms:,} firms x {months} months", file=sys.stderr, flush=True)

@@ -104,6 +104,8 @@ def test_benchmark_command_writes_its_table(tmp_path):
                    capture_output=True, timeout=1800)
     table = (tmp_path / "table.md").read_text(encoding="utf-8")
     for measure in ("speed-up over reference", "speed-up over scipy", "share of the copy rate", "ready to step",
-                    "time per step", "peak memory"):
+                    "time per step", "peak memory", "agent layer / bare shuffle_do", "batch: runs/s", "ema: runs/s",
+                    "mesa: runs/s", "batch / ema runs/s", "this code / b9a10b7", "empty task, round trip",
+                    "Ray tasks: CPU-seconds per run", "100,000-run study"):
         assert measure in table
     assert (tmp_path / "scaling.png").stat().st_size > 0
