@@ -188,8 +188,16 @@ def Page():
     def advance() -> bool:
         return run_safely("Step", run.value.step, error.set)
 
+    # the loop runs in a worker thread, which reads this plain event rather than the reactive
+    # ``playing`` (a thread does not see later values of a reactive variable in every Solara version)
+    stopped = solara.use_memo(threading.Event, [])
+    if playing.value:
+        stopped.clear()
+    else:
+        stopped.set()
+
     def play_loop():
-        while playing.value:
+        while not stopped.is_set():
             current = run.value
             if not current.model.running or not advance():
                 playing.set(False)
