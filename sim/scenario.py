@@ -94,6 +94,10 @@ TABLES: dict[str, tuple[Col, ...]] = {
         Col("recovery", "float", low=0, high=1), Col("metal_price_eur_t", "float", positive=True),
         Col("crm", "bool"),
     ),
+    "deposits": (
+        Col("firm_id"), Col("processing_cost_eur_t", "float", low=0), Col("energy_kwh_t", "float", low=0),
+        Col("grade_uncertainty", "float", low=0, high=2),
+    ),
     "treatment": (
         Col("firm_id"), Col("process", choices=TREATMENT_PROCESSES), Col("material"), Col("product"),
         Col("product_yield", "float", low=0, high=1), Col("product_grade", "float", low=0, high=1),
@@ -116,8 +120,9 @@ TABLES: dict[str, tuple[Col, ...]] = {
     ),
 }
 #: tables a scenario may leave out (read as empty): a region without treatment plants, dated changes,
-#: the total inputs of its absorbing processes or heat and water links
-OPTIONAL_TABLES = ("treatment", "schedules", "process_inputs", "utility_links")
+#: the total inputs of its absorbing processes, heat and water links, or deposit-specific re-mining
+#: figures (its deposits take the ``remining_*`` parameters' defaults)
+OPTIONAL_TABLES = ("treatment", "schedules", "process_inputs", "utility_links", "deposits")
 
 @dataclass(frozen=True)
 class Scenario:
@@ -143,6 +148,8 @@ class Scenario:
     utility_links: pd.DataFrame | None = None
     #: absorbing processes' output and total material input (``None``: none)
     process_inputs: pd.DataFrame | None = None
+    #: re-mining processing cost, energy use and grade uncertainty per deposit (``None``: none)
+    deposits: pd.DataFrame | None = None
 
     @property
     def economy_codes(self) -> list[str]:
@@ -428,6 +435,8 @@ def validate(scenario: Scenario) -> Scenario:
     _unknown("epr", s.epr, "economy", economies, folder)
     _unknown("epr", s.epr, "material", s.materials.loc[s.materials["epr_stream"], "material"], folder)
     _unknown("remining", s.remining, "firm_id", s.firms["firm_id"], folder)
+    _unique("deposits", s.deposits, ["firm_id"], folder)
+    _unknown("deposits", s.deposits, "firm_id", s.remining["firm_id"], folder)
     _check_treatment(s, folder)
     _check_utility_links(s, folder)
     _check_process_inputs(s, folder)
