@@ -95,12 +95,12 @@ class InvestmentPipeline:
         self._stock_columns = [model.material_index[m] for m in STOCK_MATERIALS if m in model.material_index]
 
     # ---- screening ------------------------------------------------------------------------
-    def prospects(self) -> np.ndarray:
-        """bool[F]: firms worth asking to weigh investments. Some project passes the tests of
-        ``options_of`` (plants under way aside) and pays at the firm's hurdle rate (judged with a
-        margin for rounding, so that every firm that would invest is asked). Where a financial
-        instrument is running, any project may pay on the terms it offers: every firm with a
-        project is asked."""
+    def prospects(self) -> tuple[np.ndarray, np.ndarray]:
+        """bool[F] each: firms worth asking to weigh a re-mining plant, and firms worth asking to
+        weigh recycling lines. Some project of the kind passes the tests of ``options_of`` (plants
+        under way aside) and pays at the firm's hurdle rate (judged with a margin for rounding, so
+        that every firm that would invest is asked). Where a financial instrument is running, any
+        project may pay on the terms it offers: every firm with a project of the kind is asked."""
         model = self.model
         firms, p = model.firms, model.params
         remining, line_firms, line_materials = self._candidates()
@@ -110,10 +110,11 @@ class InvestmentPipeline:
                                      hurdle_rate[firms.economy[remining]])]
             line_firms = line_firms[pays(self._line_figures(line_firms, line_materials)[1:],
                                          RECYCLING_LINE_YEARS, hurdle_rate[firms.economy[line_firms]])]
-        prospects = np.zeros(firms.n_firms, dtype=bool)
-        prospects[remining] = True
-        prospects[line_firms] = True
-        return prospects
+        remining_prospects = np.zeros(firms.n_firms, dtype=bool)
+        remining_prospects[remining] = True
+        line_prospects = np.zeros(firms.n_firms, dtype=bool)
+        line_prospects[line_firms] = True
+        return remining_prospects, line_prospects
 
     def _candidates(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Rows of the firms that could build a re-mining plant (their deposits hold recoverable
@@ -148,17 +149,21 @@ class InvestmentPipeline:
         margin_eur_t = p["recycling_line_margin_eur_t"] * model.price_multiplier + model.cbam.premium[rows, materials]
         return added, p["recycling_line_capex_eur_per_t_yr"] * added, margin_eur_t * added
 
-    def options_of(self, rows: np.ndarray) -> dict[int, list[Project]]:
-        """The projects each firm of ``rows`` could start, figured for all of them at once (see
-        ``_candidates``), none of a kind (and stream) it has under way: its re-mining plant
-        first, then its recycling lines by material."""
+    def options_of(self, remining_rows: np.ndarray, line_rows: np.ndarray) -> dict[int, list[Project]]:
+        """The projects the firms could start, figured for all of them at once (see
+        ``_candidates``), none of a kind (and stream) it has under way: the re-mining plants of
+        the firms ``remining_rows`` and the recycling lines of the firms ``line_rows``; a firm's
+        re-mining plant first, then its recycling lines by material. Every firm asked has an
+        entry (empty if it has no project)."""
         model = self.model
         firms, p = model.firms, model.params
-        options: dict[int, list[Project]] = {f: [] for f in rows.tolist()}
+        options: dict[int, list[Project]] = {f: [] for f in np.union1d(remining_rows, line_rows).tolist()}
         asked = np.zeros(firms.n_firms, dtype=bool)
-        asked[rows] = True
+        asked[remining_rows] = True
         remining, line_firms, line_materials = self._candidates()
         remining = remining[asked[remining]]
+        asked[:] = False
+        asked[line_rows] = True
         stock_cols = self._stock_columns
         throughput, capex, margin = self._remining_figures(remining)
         holds = (firms.stock[remining][:, stock_cols] > 0).tolist()

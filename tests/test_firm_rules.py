@@ -26,6 +26,10 @@ class NobodyAtStart(Firm):
         return np.zeros(firms.n_firms, dtype=bool)
 
 
+class NobodyTakesPart(NobodyAtStart, NobodyJoins):
+    __slots__ = ()
+
+
 class NeverInvests(Firm):
     __slots__ = ()
 
@@ -80,3 +84,15 @@ def test_descriptors_rules_read_are_in_the_firm_arrays():
     np.testing.assert_allclose(firms.size_t_yr, (firms.generation + firms.capacity).sum(axis=1) * MONTHS_PER_YEAR)
     assert firms.installation[table["sector"].eq("power").to_numpy()].all()
     assert not firms.installation[table["sector"].eq("recycler").to_numpy()].any()
+
+
+def test_deposit_owners_weigh_re_mining_whether_they_take_part_in_exchanges_or_not():
+    """Re-mining is a mining company's project with investors (seed 000), not a consequence of
+    joining exchanges: with nobody taking part, the owners of paying deposits still invest in
+    the first investment round, and recycling lines (intake bought on exchanges) are not weighed."""
+    nobody = run(NobodyTakesPart, 12)
+    assert not nobody.firms.participating.any()
+    kinds = {(i["kind"], i["step"]) for i in nobody.investments}
+    assert kinds and kinds == {("remining", 11)}
+    base = run(Firm, 12)
+    assert {i["firm"] for i in nobody.investments} == {i["firm"] for i in base.investments if i["kind"] == "remining"}

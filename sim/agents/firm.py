@@ -122,10 +122,17 @@ class Firm(mesa.Agent):
 
     @classmethod
     def weigh_investments(cls, model, rows: np.ndarray) -> dict[int, list[Project]]:
-        """The projects each firm of ``rows`` (taking part since before this month) weighs at the
-        year's end: those with investment prospects, their options as the pipeline figures them."""
+        """The projects firms weigh at the year's end, those with investment prospects, their
+        options as the pipeline figures them: the firms ``rows`` (taking part since before this
+        month) weigh recycling lines, which expand an intake they buy on the exchanges; every
+        firm whose deposits a re-mining plant could reprocess weighs that plant whether it takes
+        part in exchanges or not. Seed 000 sees re-mining of legacy tailings as mining companies'
+        projects with investors, not as exchange: "matchmaking between local project promoters
+        and European investors", pilots such as "reprocessing copper-rich tailings at Bor
+        (Serbia)" that "attract private investments in re-mining opportunities"."""
         pipeline = model.pipeline
-        return pipeline.options_of(rows[pipeline.prospects()[rows]])
+        remining, lines = pipeline.prospects()
+        return pipeline.options_of(np.flatnonzero(remining), rows[lines[rows]])
 
     @classmethod
     def plan_month(cls, model) -> None:
@@ -134,8 +141,9 @@ class Firm(mesa.Agent):
         its step, in the shuffled order (regulators serve applications first come, first served):
         awareness grows (:meth:`grow_awareness`); firms not yet taking part may join
         (:meth:`decide_joining`: they trade from this month, file applications from the next);
-        firms taking part file applications (:meth:`streams_to_register`) and, at the year's end,
-        weigh their projects (:meth:`weigh_investments`). The terms a firm is offered, and so
+        firms taking part file applications (:meth:`streams_to_register`); at the year's end firms
+        weigh their projects (:meth:`weigh_investments`: recycling lines those taking part,
+        re-mining plants every deposit's owner). The terms a firm is offered, and so
         whether it goes ahead, are settled in its step (a budget goes first come, first served)."""
         firms = model.firms
         cls.grow_awareness(model)
