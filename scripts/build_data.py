@@ -975,6 +975,42 @@ PROCESSES = {
 }
 
 
+# ---------------- EU buyers' own demand and price (actor kind eu_buyers) -------------------
+#: EU imports of steel scrap from third countries, t/yr (Eurostat via EUWID, 30 Mar 2017: "from
+#: 2.8 million tonnes ... in 2015 to 2.7 million tonnes ... last year")
+EU_SCRAP_IMPORTS_T = 2.7e6
+EU_SCRAP_IMPORTS_SOURCE = ("http://www.euwid-recycling.com/news/business/single/archive/2017/march/Artikel/"
+                           "strong-growth-in-eu-ferrous-scrap-exports-in-2016.html")
+#: each neighbour's share of the EU's extra-EU imports of iron and steel scrap in 2023
+EU_SCRAP_IMPORT_SHARE = {"GR": 0.2506, "BG": 0.0285, "HR": 0.01, "HU": 0.01, "RO": 0.01}
+EU_SCRAP_SHARE_SOURCE = "https://www.reportlinker.com/dataset/6e68b47aaf382568c28e0a3bf185a4c70cc74f62"
+#: EUR/t German mills paid for E3 scrap delivered, August 2025 ("E3 on average at EUR 300-310/mt DAP")
+EU_SCRAP_PRICE_EUR_T = 305.0
+EU_SCRAP_PRICE_SOURCE = ("https://www.steelorbis.com/steel-prices/steel-prices-market-analyses/scrap-and-raw-"
+                         "materials/summer-break-distorts-local-german-scrap-prices-market-mood-still-negative-"
+                         "1406670.htm")
+
+
+def build_eu_demand():
+    rows = []
+    for e in EU:
+        share = EU_SCRAP_IMPORT_SHARE[e]
+        listed = e in ("GR", "BG")
+        rows.append(dict(
+            firm_id="F_EU_" + e, material="steel_scrap",
+            demand_t_month=float(round(EU_SCRAP_IMPORTS_T * share / 12.0, 1)), wtp_eur_t=EU_SCRAP_PRICE_EUR_T,
+            ets_pull="true",
+            source=f"{EU_SCRAP_IMPORTS_SOURCE}; {EU_SCRAP_SHARE_SOURCE}; {EU_SCRAP_PRICE_SOURCE}",
+            assumption=("demand: " + (f"its 2023 share, {share:.2%}," if listed else
+                                      "1 % assumed (not among the ten largest importers in 2023; the tenth, "
+                                      "Slovenia, held 1.9 %)")
+                        + " of the EU's 2.7 Mt/yr of steel scrap imported from third countries (2016; 2023 "
+                        "imports were lower), monthly; price: German mills' E3 price taken for the neighbour's "
+                        "buyers; ets_pull: steelworks are under the EU ETS, whose free allocation is phased out "
+                        "with CBAM")))
+    return rows
+
+
 def build_treatment(sites, firms, streams):
     """Treatment plants: the Serbian tyre and PET recyclers that exist, and the planned C&D
     crushing (one per city with a construction sector), glass processing and textile sorting
@@ -1629,6 +1665,7 @@ def main(argv=None):
     links = build_links(sites, borders)
     firms, streams = build_firms(sites, shared, facts, supp, raw_sites)
     treatment = build_treatment(sites, firms, streams)
+    eu_demand = build_eu_demand()
     schedules, phase_out = build_schedules(firms)
     legal = build_legal(econ, facts)
     epr = build_epr(facts)
@@ -1667,6 +1704,8 @@ def main(argv=None):
         "treatment.csv": write_csv(out / "treatment.csv", [
             "firm_id", "process", "material", "product", "product_yield", "product_grade",
             "cost_eur_t"] + prov, treatment),
+        "eu_demand.csv": write_csv(out / "eu_demand.csv", [
+            "firm_id", "material", "demand_t_month", "wtp_eur_t", "ets_pull"] + prov, eu_demand),
         "schedules.csv": write_csv(out / "schedules.csv", [
             "firm_id", "material", "role", "year", "factor"] + prov, schedules),
         "schedules/coal_phase_out.csv": write_csv(out / "schedules" / "coal_phase_out.csv", [
