@@ -154,15 +154,18 @@ ECON_BASIS_EU = (
     "~8-9% for investment-grade EU projects.")
 
 
+def census_population(supp, e):
+    pop = supp[f"census.{e}"]["value"]
+    return pop["incl_estimate_for_north"] if isinstance(pop, dict) else pop  # XK: incl. the north
+
+
 def build_economies(facts, supp):
     rows = []
     for e in ECONOMIES:
         fee, fine, enf, lab, hurdle = ECON_ASSUMED[e]
         if e in WB6:
             census = supp[f"census.{e}"]
-            pop = census["value"]
-            if isinstance(pop, dict):  # XK: registered + estimate for the north
-                pop = pop["incl_estimate_for_north"]
+            pop = census_population(supp, e)
             eow_status = str(facts[f"legal.end_of_waste.{e}"]["value"])
             bp_status = str(facts[f"legal.by_product.{e}"]["value"])
             eow = eow_status.startswith(("defined", "implemented"))
@@ -861,6 +864,30 @@ def build_firms(sites, shared, facts, supp, raw_sites):
                    "sunflower husk and BA waste wood flowing to RS/MK biomass plants without "
                    "quantities: tonnage assumed; quality assumed")
 
+    # ---------------- scrap collectors and dealers ----------------------------------------
+    scrap_kg_cap = SCRAP_COLLECTED_RS_T / census_population(supp, "RS") * 1000.0
+    for e in WB6:
+        total = (SCRAP_COLLECTED_RS_T if e == "RS"
+                 else census_population(supp, e) * scrap_kg_cap / 1000.0)
+        basis = ("tonnes: ~450 kt/yr of steel scrap collected in Serbia (2017; about a third "
+                 "exported)" if e == "RS" else
+                 f"tonnes: no published figure found: Serbia's collection per capita "
+                 f"({scrap_kg_cap:.1f} kg/cap/yr, {SCRAP_SOURCE_RS}) x population (assumed)")
+        cities_e = [sid for sid, v in city_pop.items() if sid.startswith(e + "_CITY_")]
+        city_total = sum(city_pop[sid][0] for sid in cities_e)
+        for sid in sorted(cities_e):
+            pop, psrc, _, cname = city_pop[sid]
+            fs = "F_SCR_" + sid.split("_CITY_")[0] + "_" + sid.split("_CITY_")[1]
+            firm(fs, sid, "scrap_dealer", f"{cname} scrap collectors and dealers",
+                 SCRAP_SOURCE_RS if e == "RS" else psrc,
+                 "firm: licensed scrap yards and their collectors around the city node "
+                 "(demolition, end-of-life vehicles, industrial and household scrap)")
+            stream(fs, "steel_scrap", "generates", total * pop / city_total, SCRAP_QUALITY,
+                   SCRAP_SOURCE_RS if e == "RS" else f"{SCRAP_SOURCE_RS}; {psrc}",
+                   f"{basis}; split over the economy's cities in the model by population "
+                   f"(this city {pop / city_total:.1%}); quality assumed: sorted and sheared to "
+                   "steelworks' grades")
+
     # ---------------- EU buyers ----------------------------------------------------------
     eu_caps = {"steel_scrap": (1.0e6, 0.7), "paper": (0.5e6, 0.6), "plastics": (0.2e6, 0.6),
                "glass_cullet": (0.2e6, 0.7), "e_waste": (0.05e6, 0.5), "tyres": (0.05e6, 0.5),
@@ -877,6 +904,14 @@ def build_firms(sites, shared, facts, supp, raw_sites):
                    "potential); min quality assumed higher than in WB6 (EU buyers' "
                    "specifications)")
     return firms, streams
+
+
+#: steel scrap collected in Serbia per year (RTS via Balkan Green Energy News, May 2017:
+#: "Some 450,000 tons of steel waste is collected in Serbia per year. While one third of the
+#: steel is exported, processing plants are working with less than half of their capacity.")
+SCRAP_COLLECTED_RS_T = 450000.0
+SCRAP_SOURCE_RS = "https://balkangreenenergynews.com/?p=10571"
+SCRAP_QUALITY = 0.7
 
 
 CEMENT_USE = [  # material, t absorbed per t cement, min quality
@@ -938,6 +973,42 @@ PROCESSES = {
                       "yield 0.75: washing and extrusion lose labels, caps, moisture and "
                       "contaminants; cost ~200-300 EUR/t; grade assumed"),
 }
+
+
+# ---------------- EU buyers' own demand and price (actor kind eu_buyers) -------------------
+#: EU imports of steel scrap from third countries, t/yr (Eurostat via EUWID, 30 Mar 2017: "from
+#: 2.8 million tonnes ... in 2015 to 2.7 million tonnes ... last year")
+EU_SCRAP_IMPORTS_T = 2.7e6
+EU_SCRAP_IMPORTS_SOURCE = ("http://www.euwid-recycling.com/news/business/single/archive/2017/march/Artikel/"
+                           "strong-growth-in-eu-ferrous-scrap-exports-in-2016.html")
+#: each neighbour's share of the EU's extra-EU imports of iron and steel scrap in 2023
+EU_SCRAP_IMPORT_SHARE = {"GR": 0.2506, "BG": 0.0285, "HR": 0.01, "HU": 0.01, "RO": 0.01}
+EU_SCRAP_SHARE_SOURCE = "https://www.reportlinker.com/dataset/6e68b47aaf382568c28e0a3bf185a4c70cc74f62"
+#: EUR/t German mills paid for E3 scrap delivered, August 2025 ("E3 on average at EUR 300-310/mt DAP")
+EU_SCRAP_PRICE_EUR_T = 305.0
+EU_SCRAP_PRICE_SOURCE = ("https://www.steelorbis.com/steel-prices/steel-prices-market-analyses/scrap-and-raw-"
+                         "materials/summer-break-distorts-local-german-scrap-prices-market-mood-still-negative-"
+                         "1406670.htm")
+
+
+def build_eu_demand():
+    rows = []
+    for e in EU:
+        share = EU_SCRAP_IMPORT_SHARE[e]
+        listed = e in ("GR", "BG")
+        rows.append(dict(
+            firm_id="F_EU_" + e, material="steel_scrap",
+            demand_t_month=float(round(EU_SCRAP_IMPORTS_T * share / 12.0, 1)), wtp_eur_t=EU_SCRAP_PRICE_EUR_T,
+            ets_pull="true",
+            source=f"{EU_SCRAP_IMPORTS_SOURCE}; {EU_SCRAP_SHARE_SOURCE}; {EU_SCRAP_PRICE_SOURCE}",
+            assumption=("demand: " + (f"its 2023 share, {share:.2%}," if listed else
+                                      "1 % assumed (not among the ten largest importers in 2023; the tenth, "
+                                      "Slovenia, held 1.9 %)")
+                        + " of the EU's 2.7 Mt/yr of steel scrap imported from third countries (2016; 2023 "
+                        "imports were lower), monthly; price: German mills' E3 price taken for the neighbour's "
+                        "buyers; ets_pull: steelworks are under the EU ETS, whose free allocation is phased out "
+                        "with CBAM")))
+    return rows
 
 
 def build_treatment(sites, firms, streams):
@@ -1365,10 +1436,11 @@ def build_parameters(facts):
             "EU mix of 20 % diesel and 80 % electric traction (11.3 g/t-km); WB6 rail runs more diesel, "
             "so rail emissions are understated"),
         "sectors_trading_at_start": p(
-            ["power", "cement", "steel", "recycler", "eu_buyer"], "sectors",
+            ["power", "cement", "steel", "recycler", "scrap_dealer", "eu_buyer"], "sectors",
             f"{SEED001} (capacity.scrap_metal.absorption: scrap metal already circulates; "
             "capacity.ash_slag.uses) and rs.eps.ash_sold_share (5-6 % of EPS ash sold)",
-            "firms of these sectors take part in exchanges from the start: the scrap market, "
+            "firms of these sectors take part in exchanges from the start: the scrap market "
+            "(steelworks, scrap dealers, recyclers), "
             "ash sales to cement and the EU market exist today"),
         "awareness_ceiling": p(0.6, "index in [0,1]", f"{SEED001} (legal.transaction_costs)",
                                "value assumed: without a platform or facilitators awareness "
@@ -1593,6 +1665,7 @@ def main(argv=None):
     links = build_links(sites, borders)
     firms, streams = build_firms(sites, shared, facts, supp, raw_sites)
     treatment = build_treatment(sites, firms, streams)
+    eu_demand = build_eu_demand()
     schedules, phase_out = build_schedules(firms)
     legal = build_legal(econ, facts)
     epr = build_epr(facts)
@@ -1631,6 +1704,8 @@ def main(argv=None):
         "treatment.csv": write_csv(out / "treatment.csv", [
             "firm_id", "process", "material", "product", "product_yield", "product_grade",
             "cost_eur_t"] + prov, treatment),
+        "eu_demand.csv": write_csv(out / "eu_demand.csv", [
+            "firm_id", "material", "demand_t_month", "wtp_eur_t", "ets_pull"] + prov, eu_demand),
         "schedules.csv": write_csv(out / "schedules.csv", [
             "firm_id", "material", "role", "year", "factor"] + prov, schedules),
         "schedules/coal_phase_out.csv": write_csv(out / "schedules" / "coal_phase_out.csv", [

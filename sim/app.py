@@ -185,27 +185,44 @@ def Page():
     live = run.value
     month, _ = live.month, tick.value  # reading tick re-renders the page after every step
 
-    def advance() -> bool:
-        return run_safely("Step", run.value.step, error.set)
-
-    # the loop runs in a worker thread, which reads this plain event rather than the reactive
-    # ``playing`` (a thread does not see later values of a reactive variable in every Solara version)
-    stopped = solara.use_memo(threading.Event, [])
+    # Step and Play share one task that simulates one month per request; Play asks for the next
+    # month each time the page shows a new one, so no loop lives in a worker thread
+    request = solara.use_reactive((0, 0.0))  # (how many months asked for, pause before this one in s)
+    # the worker reads this plain event, set from ``playing`` at render, to see a Pause in time
+    paused = solara.use_memo(threading.Event, [])
     if playing.value:
-        stopped.clear()
+        paused.clear()
     else:
-        stopped.set()
+        paused.set()
 
-    def play_loop():
-        while not stopped.is_set():
-            current = run.value
-            if not current.model.running or not advance():
-                playing.set(False)
-                break
+    def step_once():
+        asked, pause_s = request.value
+        if not asked:
+            return
+        if pause_s:
+            time.sleep(pause_s)
+            if paused.is_set():
+                return
+        if run_safely("Step", run.value.step, error.set):
+            error.set("")
             tick.set(tick.value + 1)
-            time.sleep(delay_ms.value / 1000)
+        else:
+            playing.set(False)
 
-    solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=True)
+    stepping = solara.lab.use_task(step_once, dependencies=[request.value], prefer_threaded=True)
+
+    def ask_for_month(pause_s: float = 0.0):
+        request.set((request.value[0] + 1, pause_s))
+
+    def play_on():
+        if not playing.value:
+            return
+        if live.model.running:
+            ask_for_month(delay_ms.value / 1000)
+        else:
+            playing.set(False)
+
+    solara.use_effect(play_on, [playing.value, month, live])
 
     def reset():
         playing.set(False)
@@ -249,7 +266,7 @@ def Page():
                         f"seed {live.settings.seed}", classes=["sub"])
         with solara.Div(classes=["wb6-body"]):
             with solara.Div(classes=["wb6-side"] + ([] if side_open.value else ["closed"])):
-                RunControls(live, month, run, tick, playing, delay_ms, error, reset, settings.value != live.settings)
+                RunControls(live, month, stepping, ask_for_month, playing, delay_ms, reset, settings.value != live.settings)
                 ScenarioControls(settings)
             with solara.Div(classes=["wb6-main"]):
                 if error.value:
@@ -283,25 +300,17 @@ def Page():
 
 
 @solara.component
-def RunControls(live: LiveRun, month: int, run, tick, playing, delay_ms, error, reset, changed: bool):
+def RunControls(live: LiveRun, month: int, stepping, ask_for_month, playing, delay_ms, reset, changed: bool):
     """Step, Play and Reset, the run's month and timing. A step runs as a task, so the page shows
-    it busy (Step disabled) meanwhile; only this part re-renders for that."""
-    step_request = solara.use_reactive(0)
-
-    def step_once():
-        if step_request.value and run_safely("Step", run.value.step, error.set):
-            error.set("")
-            tick.set(tick.value + 1)
-
-    stepping = solara.lab.use_task(step_once, dependencies=[step_request.value], prefer_threaded=True)
+    it busy (Step disabled) meanwhile."""
     pending = bool(stepping.pending)
     solara.HTML(tag="h3", unsafe_innerHTML="Run")
     solara.Text(f"Month {month} of {live.model.config.months}", classes=["month-counter"])
     with solara.Row(style="gap: 6px; margin: 4px 0"):
-        solara.Button("Step", on_click=lambda: step_request.set(step_request.value + 1), color="primary",
+        solara.Button("Step", on_click=lambda: ask_for_month(), color="primary",
                       disabled=pending or playing.value or not live.model.running, classes=["step-button"])
         solara.Button("Pause" if playing.value else "Play", on_click=lambda: playing.set(not playing.value),
-                      color="primary", disabled=pending or not live.model.running)
+                      color="primary", disabled=(pending and not playing.value) or not live.model.running)
         solara.Button("Reset", on_click=reset, outlined=True, disabled=pending)
     # always there, shown or not: children that come and go make the page's elements jump
     solara.ProgressLinear(pending, style=f"visibility: {'visible' if pending else 'hidden'}")

@@ -342,7 +342,7 @@ class LiveRun:
             self.step_seconds.append(time.perf_counter() - start)
 
     def draw(self, what: str, make):
-        """``make()`` under the lock (the play loop steps the model in another thread),
+        """``make()`` under the lock (a step task steps the model in another thread),
         timed as ``what``: the drawing a step costs on top of the model step."""
         with self.lock:
             start = time.perf_counter()

@@ -193,9 +193,10 @@ class KpiRecorder:
         self.shipment_log.append(shipments)
         self.delivered_t.append(np.zeros(len(shipments)))
         self.month_delivered.append(np.full(len(shipments), -1, dtype=np.int64))
-        figures = self.economy_figures(self._arrivals())
+        arrived = self._arrivals()
+        figures = self.economy_figures(arrived)
         self.economy_rows.append(figures)
-        self.material_rows.append(self.material_figures())
+        self.material_rows.append(self.material_figures(arrived))
 
         row: dict = {"step": model.month, "year": model.month // 12 + 1}
         # the WB6 economies' totals of every figure, one sum per figure as np.sum(values[wb6]) gives
@@ -389,14 +390,30 @@ class KpiRecorder:
         for metal in sorted(model.crm_metals & set(demand)):
             row[f"crm_share_of_eu_demand_{metal}"] = row[f"recovered_{metal}_t"] * 12.0 / float(demand[metal])
 
-    def material_figures(self) -> dict[str, np.ndarray]:
-        """This month's ledger summed by economy and material, float64[E, M] each."""
+    def material_figures(self, arrived: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """This month's ledger summed by economy and material, and the trade that arrived at buyers
+        by the seller's economy and material (all of it, across a border, into the EU; the buyer's
+        economy for imports into the WB6), float64[E, M] each."""
         model, flows = self.model, self.model.market.flows
         shape = (model.n_economies, model.n_materials)
-        return {f"{name}_t": np.bincount(self.economy_material, weights=getattr(flows, name).ravel(),
-                                         minlength=shape[0] * shape[1]).reshape(shape)
-                for name in ("stock_open", "generated", "received", "produced", "used", "shipped", "landfilled", "dumped",
-                             "stock_close")}
+        figures = {f"{name}_t": np.bincount(self.economy_material, weights=getattr(flows, name).ravel(),
+                                            minlength=shape[0] * shape[1]).reshape(shape)
+                   for name in ("stock_open", "generated", "received", "produced", "used", "shipped", "landfilled",
+                                "dumped", "stock_close")}
+        seller_e, buyer_e, material = arrived["from_economy"], arrived["to_economy"], arrived["material"]
+        abroad = seller_e != buyer_e
+        wb6 = model.is_wb6
+
+        def by(economy, picked) -> np.ndarray:
+            cell = economy[picked] * shape[1] + material[picked]
+            return np.bincount(cell, weights=arrived["tonnes"][picked], minlength=shape[0] * shape[1]).reshape(shape)
+
+        everything = np.ones(len(seller_e), dtype=bool)
+        figures["traded_t"] = by(seller_e, everything)
+        figures["cross_border_t"] = by(seller_e, abroad)
+        figures["to_eu_t"] = by(seller_e, abroad & ~wb6[buyer_e])
+        figures["imported_t"] = by(buyer_e, abroad & wb6[buyer_e])
+        return figures
 
     def _dropped(self) -> set[str]:
         """Parts of ratios left out of the results."""

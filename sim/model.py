@@ -125,6 +125,8 @@ class WB6Model(mesa.Model):
         self.utilities = UtilityExchanges(self)
         #: what CBAM certificates saved make low-carbon inputs worth to WB6 exporters (the cbam pilot prices it)
         self.cbam = CarbonBorder(self)
+        #: EUR/t a buyer bids at its gate where its own price is set (EU buyers as agents), NaN elsewhere
+        self.buyer_price = np.full(self.firms.capacity.shape, np.nan)
         self.schedules = Schedules(self, load_schedule(self.region, cfg.schedule) if cfg.schedule
                                    else self.region.schedules)
         self.pipeline = InvestmentPipeline(self)
@@ -216,10 +218,13 @@ class WB6Model(mesa.Model):
         """EUR/t a buyer pays at its gate: the secondary material's value, plus any premium
         recycled-content rules add, capped by the virgin substitute's price; a treatment plant
         pays what the input is worth to it (``TreatmentPlants.input_bids``); an exporter under
-        CBAM adds the certificates the input saves it (``CarbonBorder.premium``)."""
+        CBAM adds the certificates the input saves it (``CarbonBorder.premium``); a buyer with its
+        own price (``buyer_price``, set by the ``eu_buyers`` agents) bids that instead."""
         premium = self.recycled_content_premium[material] * max(self.virgin_price[material] - self.unit_value[material], 0.0)
         wtp = min(self.unit_value[material] + premium, self.virgin_price[material])
-        return self.treatment.input_bids(buyers, material, np.full(len(buyers), wtp)) + self.cbam.premium[buyers, material]
+        own = self.buyer_price[buyers, material]
+        wtp = np.where(np.isnan(own), wtp, own)
+        return self.treatment.input_bids(buyers, material, wtp) + self.cbam.premium[buyers, material]
 
     def shipment_class_matrix(self, material: int) -> np.ndarray:
         """Class of a shipment by (status of the stream, origin economy, destination economy).

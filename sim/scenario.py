@@ -118,11 +118,15 @@ TABLES: dict[str, tuple[Col, ...]] = {
         Col("source_surplus_per_year", "float", low=0), Col("distance_km", "float", low=0),
         Col("capex_eur", "float", low=0), Col("displaced", choices=DISPLACED_HEAT),
     ),
+    "eu_demand": (
+        Col("firm_id"), Col("material"), Col("demand_t_month", "float", low=0),
+        Col("wtp_eur_t", "float", low=0), Col("ets_pull", "bool"),
+    ),
 }
 #: tables a scenario may leave out (read as empty): a region without treatment plants, dated changes,
-#: the total inputs of its absorbing processes, heat and water links, or deposit-specific re-mining
-#: figures (its deposits take the ``remining_*`` parameters' defaults)
-OPTIONAL_TABLES = ("treatment", "schedules", "process_inputs", "utility_links", "deposits")
+#: the total inputs of its absorbing processes, heat and water links, EU buyers' own demand, or
+#: deposit-specific re-mining figures (its deposits take the ``remining_*`` parameters' defaults)
+OPTIONAL_TABLES = ("treatment", "schedules", "process_inputs", "utility_links", "eu_demand", "deposits")
 
 @dataclass(frozen=True)
 class Scenario:
@@ -148,6 +152,8 @@ class Scenario:
     utility_links: pd.DataFrame | None = None
     #: absorbing processes' output and total material input (``None``: none)
     process_inputs: pd.DataFrame | None = None
+    #: EU buyers' monthly demand and price per material, for the ``eu_buyers`` actor kind (``None``: none)
+    eu_demand: pd.DataFrame | None = None
     #: re-mining processing cost, energy use and grade uncertainty per deposit (``None``: none)
     deposits: pd.DataFrame | None = None
 
@@ -440,6 +446,7 @@ def validate(scenario: Scenario) -> Scenario:
     _check_treatment(s, folder)
     _check_utility_links(s, folder)
     _check_process_inputs(s, folder)
+    _check_eu_demand(s, folder)
     check_schedule(s, s.schedules, folder / "schedules.csv")
     check_parameters(s.parameters, str(folder / "parameters.yaml"))
     _check_offices(s, folder)
@@ -468,6 +475,21 @@ def _check_utility_links(s: Scenario, folder: Path) -> None:
         row = wrong[0]
         raise ScenarioError(f"{path}:{_line(row)}", f"displaced '{u.at[row, 'displaced']}' on a "
                             f"{u.at[row, 'kind']} link: heat displaces a fuel, water displaces 'none'")
+
+
+def _check_eu_demand(s: Scenario, folder: Path) -> None:
+    """One row per EU buyer firm (sector ``eu_buyer``) and material it absorbs."""
+    t = s.eu_demand
+    _unknown("eu_demand", t, "firm_id", s.firms.loc[s.firms["sector"] == "eu_buyer", "firm_id"], folder)
+    _unknown("eu_demand", t, "material", s.material_ids, folder)
+    _unique("eu_demand", t, ["firm_id", "material"], folder)
+    absorbs = s.firm_streams[s.firm_streams["role"] == "absorbs"]
+    known = set(zip(absorbs["firm_id"], absorbs["material"]))
+    for row in t.index:
+        if (t.at[row, "firm_id"], t.at[row, "material"]) not in known:
+            raise ScenarioError(f"{folder / 'eu_demand.csv'}:{_line(row)}",
+                                f"firm '{t.at[row, 'firm_id']}' has no 'absorbs' row for '{t.at[row, 'material']}' "
+                                "in firm_streams.csv (its minimum grade)")
 
 
 def _check_offices(s: Scenario, folder: Path) -> None:

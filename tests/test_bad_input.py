@@ -169,7 +169,8 @@ SCENARIO_CASES = [
     ("boolean of the wrong type", set_cell("materials", 2, "hazardous", "maybe"),
      ["materials.csv:4", "column 'hazardous' must be true or false", "'maybe'"]),
     ("duplicate firm", append_line("firms", "F_RS_PP_TENT_A,RS_PP_TENT_A,power,Copy,x,"),
-     ["firms.csv:165", "duplicate ['firm_id']", "F_RS_PP_TENT_A"]),
+     # the appended line follows the header and every firm
+     [f"firms.csv:{len(pd.read_csv(DEFAULT_SCENARIO / 'firms.csv')) + 2}", "duplicate ['firm_id']", "F_RS_PP_TENT_A"]),
     ("misspelt column header", rename_column("firm_streams", "tonnes", "tonnse"),
      ["firm_streams.csv:1", "missing column(s) ['tonnes']", "unexpected column(s) ['tonnse']",
       "did you mean 'tonnes'", "valid choices: assumption, firm_id"]),

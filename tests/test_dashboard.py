@@ -414,7 +414,11 @@ def test_dashboard_compares_with_the_baseline_draws_the_map_and_never_shows_a_tr
 
     # Play runs on by itself until paused
     tab.get_by_role("button", name="Play").click()
-    tab.locator(".month-counter").filter(has_text=f"Month 6 of {horizon}").wait_for()
+    try:
+        tab.locator(".month-counter").filter(has_text=f"Month 6 of {horizon}").wait_for()
+    except Exception as exc:  # the server's log says why the months stopped
+        pytest.fail(f"Play did not reach month 6 ({exc}); page shows {tab.locator('.month-counter').inner_text()!r}; "
+                    f"server log:\n{log.read_text()[-3000:]}")
     tab.get_by_role("button", name="Pause").click()
     expect(tab.locator(".step-button")).to_be_enabled()
     paused_at = tab.locator(".month-counter").inner_text()

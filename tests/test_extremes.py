@@ -129,8 +129,9 @@ def test_border_closed_without_notice_holds_freight_until_it_opens(baseline):
     model.run()
     kpis = model.kpis.frame()
     held = kpis["customs_backlog_t"]
-    # open posts hold only the freight still being cleared at the month's end
-    assert (base["customs_backlog_t"] > 0).all() and (base["customs_backlog_t"] < 0.1 * held[SHOCK]).all()
+    # open posts hold only the freight still being cleared at the month's end (notified waste waits
+    # for its consent, about a month)
+    assert (base["customs_backlog_t"] > 0).all() and (base["customs_backlog_t"][DURING] < 0.75 * held[DURING]).all()
     assert (held[DURING] == held[SHOCK]).all()  # nothing cleared, nothing lost
     assert held.iloc[-1] < 2 * base["customs_backlog_t"].max()
     assert cross_border_t(kpis).sum() < cross_border_t(base).sum()
@@ -144,9 +145,12 @@ def test_busiest_crossing_closed_for_six_months(baseline):
     during = flows["step"].between(SHOCK, SHOCK + SHOCK_MONTHS - 1)
     assert not (flows.loc[during, "crossing"] == busiest).any()
     assert (flows.loc[~during & (flows["step"] >= SHOCK), "crossing"] == busiest).any()
-    through_posts = flows[during & (flows["crossing"] != "")]["tonnes"].sum()
-    assert through_posts < base_flows[base_flows["step"].between(SHOCK, SHOCK + SHOCK_MONTHS - 1)
-                                      & (base_flows["crossing"] != "")]["tonnes"].sum()
+    # the freight goes round by another crossing, if one is near enough, and pays for the detour
+    shocked = flows[during & (flows["crossing"] != "")]
+    before = base_flows[base_flows["step"].between(SHOCK, SHOCK + SHOCK_MONTHS - 1) & (base_flows["crossing"] != "")]
+    assert shocked["tonnes"].sum() <= before["tonnes"].sum()
+    assert np.average(shocked["unit_cost_eur_t"], weights=shocked["tonnes"]) > np.average(
+        before["unit_cost_eur_t"], weights=before["tonnes"])
 
 
 def test_customs_capacity_zero_in_the_data():
