@@ -15,8 +15,18 @@ historical records rather than modern sampling and resource classification", and
   not explored as a staged project, worth exploring when the plant it may build pays on average
   over the grades it may find (``sim.investment.Project.npv``);
 - a tonne reprocessed costs the deposit's processing cost plus its energy use at
-  ``remining_electricity_price_eur_mwh``. Deposits the table does not list take
-  ``remining_opex_eur_t``, ``remining_energy_kwh_t`` and ``remining_grade_uncertainty``.
+  ``remining_electricity_price_eur_mwh``;
+- each deposit carries an ESG risk index (process hazards and setting): a financier with an ESG
+  condition refuses a project above its screen (``de_risking.esg_risk_screen``), and the risk scales
+  the social-licence hazard: each month of its permitting a re-mining plant is refused with the
+  chance ``social_licence_refusal_per_month`` of its economy times its ESG risk (seed 000: new
+  mining "politically and socially contentious across the region", the opposition to a copper and
+  gold mine in North Macedonia, lithium mining in Bosnia and Herzegovina and Serbia's Jadar lithium
+  project, whose permits the government revoked in January 2022 after mass protests), a risk the
+  safeguards a financier requires cut (``FinancingTerms.esg_risk_cut``).
+
+Deposits the table does not list take ``remining_opex_eur_t``, ``remining_energy_kwh_t``,
+``remining_grade_uncertainty`` and ``remining_esg_risk``.
 """
 
 from __future__ import annotations
@@ -24,18 +34,22 @@ from __future__ import annotations
 import numpy as np
 
 from sim.kernels import grade_factors
-from sim.parameters import declare
+from sim.parameters import KEYED, declare
 
-for _name in ("remining_energy_kwh_t", "remining_grade_uncertainty", "remining_electricity_price_eur_mwh",
-              "exploration_cost_eur", "exploration_months"):
+for _name in ("remining_energy_kwh_t", "remining_grade_uncertainty", "remining_esg_risk",
+              "remining_electricity_price_eur_mwh", "exploration_cost_eur", "exploration_months"):
     declare(_name)
-#: key of the random stream the true grades are drawn from (apart from the model's own stream)
-GRADE_DRAWS = 13
+#: the WB6 economies, whose permitting the social-licence hazard is given for
+WB6_CODES = ("AL", "BA", "ME", "MK", "RS", "XK")
+declare("social_licence_refusal_per_month", KEYED, WB6_CODES)
+#: keys of the random streams the true grades and the permit refusals are drawn from (apart from
+#: the model's own stream)
+GRADE_DRAWS, REFUSAL_DRAWS = 13, 14
 
 
 class Deposits:
-    """Per firm row: processing cost (EUR/t), energy use (kWh/t), grade uncertainty, the true grade
-    factor and whether the grade is known."""
+    """Per firm row: processing cost (EUR/t), energy use (kWh/t), grade uncertainty, ESG risk, the
+    true grade factor, whether the grade is known, and the monthly social-licence hazard."""
 
     def __init__(self, model):
         p = model.params
@@ -43,12 +57,14 @@ class Deposits:
         self.processing_cost_eur_t = np.full(n, float(p["remining_opex_eur_t"]))
         self.energy_kwh_t = np.full(n, float(p["remining_energy_kwh_t"]))
         self.grade_uncertainty = np.full(n, float(p["remining_grade_uncertainty"]))
+        self.esg_risk = np.full(n, float(p["remining_esg_risk"]))
         row_of = {f: i for i, f in enumerate(model.region.firms["firm_id"])}
         for row in model.region.deposits.itertuples():
             f = row_of[row.firm_id]
             self.processing_cost_eur_t[f] = row.processing_cost_eur_t
             self.energy_kwh_t[f] = row.energy_kwh_t
             self.grade_uncertainty[f] = row.grade_uncertainty
+            self.esg_risk[f] = row.esg_risk
         draws = np.random.default_rng([int(model.config.seed), GRADE_DRAWS]).standard_normal(n)
         #: true grade / data grade
         self.grade_factor = grade_factors(draws, self.grade_uncertainty)
@@ -56,6 +72,11 @@ class Deposits:
         self.electricity_eur_kwh = float(p["remining_electricity_price_eur_mwh"]) / 1000.0
         self.exploration_cost_eur = float(p["exploration_cost_eur"])
         self.exploration_months = int(p["exploration_months"])
+        hazard = dict(p["social_licence_refusal_per_month"])
+        by_economy = np.array([float(hazard.get(code, 0.0)) for code in model.economy_codes])
+        #: monthly chance a re-mining plant's permit is refused, without safeguards
+        self.refusal_per_month = np.minimum(by_economy[model.firms.economy] * self.esg_risk, 1.0)
+        self.seed = int(model.config.seed)
 
     def cost_eur_t(self, rows) -> np.ndarray:
         """Operating cost of reprocessing a tonne of deposits ``rows``, energy included, EUR/t."""
@@ -69,3 +90,13 @@ class Deposits:
     def uncertainty_left(self, rows) -> np.ndarray:
         """Log standard deviation of the grade investors face: 0 once explored."""
         return np.where(self.explored[rows], 0.0, self.grade_uncertainty[rows])
+
+    def permit_odds(self, rows, months: int) -> np.ndarray:
+        """Chance that a re-mining plant of deposits ``rows`` keeps its social licence through
+        ``months`` of permitting, without safeguards."""
+        return (1.0 - self.refusal_per_month[rows]) ** months
+
+    def refusals(self, month: int, hazards: np.ndarray) -> np.ndarray:
+        """bool[n]: which of the plants in permitting with monthly ``hazards`` are refused this
+        month (one draw each, from the month's own stream)."""
+        return np.random.default_rng([self.seed, REFUSAL_DRAWS, month]).random(len(hazards)) < hazards

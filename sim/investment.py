@@ -36,12 +36,16 @@ class Project:
     annual_margin_eur: float  # revenue less operating cost, EUR/yr
     lifetime_years: int
     crm_output: bool          # recovers critical raw materials
-    esg_compliant: bool = True
+    esg_risk: float = 0.0     # environmental and social risk index in [0, 1] (a financier's ESG screen reads it)
     annual_revenue_eur: float = 0.0  # metal revenue at the expected grade, EUR/yr (re-mining)
     #: log standard deviation of the grade investors do not know yet (0: known)
     grade_uncertainty: float = 0.0
     exploration_eur: float = 0.0     # cost of the exploration that resolves the grade
     exploration_months: int = 0
+    #: monthly chance that the plant's permit is refused (social licence), without safeguards
+    refusal_per_month: float = 0.0
+    #: chance the plant keeps its social licence through its permitting, without safeguards
+    permit_odds: float = 1.0
 
     def npv(self, terms: "FinancingTerms"):
         """Net present value on ``terms``: of the plant, or, for a deposit whose grade is not
@@ -59,16 +63,17 @@ class Project:
 
     def staged_npv(self, terms: "FinancingTerms"):
         """Net present value of exploring first: the exploration's cost, then, ``exploration_months``
-        later, the plant if the grade found makes it pay (``sim.kernels.staged_value``); minus
-        infinity where the grade is known."""
+        later, the plant if the grade found makes it pay (``sim.kernels.staged_value``) and its permit
+        is granted (``permit_odds``; nothing is spent on a plant refused); minus infinity where the
+        grade is known."""
         r, n = terms.rate, self.lifetime_years
         annuity = n if r <= 0 else (1.0 - (1.0 + r) ** -n) / r
         slope = np.asarray(self.annual_revenue_eur, dtype=float) * annuity
         slope, intercept, uncertainty = (np.atleast_1d(np.array(x, dtype=float)) for x in np.broadcast_arrays(
             slope, slope - self.plant_npv(terms), self.grade_uncertainty))
         later = (1.0 + r) ** (-np.asarray(self.exploration_months) / MONTHS_PER_YEAR)
-        staged = np.where(uncertainty > 0.0, staged_value(slope, intercept, uncertainty) * later - self.exploration_eur,
-                          -np.inf)
+        option = staged_value(slope, intercept, uncertainty) * later * self.permit_odds
+        staged = np.where(uncertainty > 0.0, option - self.exploration_eur, -np.inf)
         return staged if np.ndim(self.grade_uncertainty) or np.ndim(self.capex_eur) else float(staged[0])
 
     def explores(self, terms: "FinancingTerms") -> bool:
@@ -85,6 +90,8 @@ class FinancingTerms:
     concessional_eur: float = 0.0  # public concessional lending
     safeguards_eur: float = 0.0  # extra capex an instrument's conditions require (ESG safeguards)
     revenue_support_eur_yr: float = 0.0  # public top-up of the annual margin (e.g. an offtake premium)
+    #: share by which the safeguards an instrument requires cut the plant's social-licence hazard
+    esg_risk_cut: float = 0.0
     #: public money committed to the project, (instrument name, EUR) in the order the instruments were asked
     public_by_instrument: tuple[tuple[str, float], ...] = ()
 
@@ -127,7 +134,10 @@ class InvestmentPipeline:
         self.model = model
         #: one record per project a firm went ahead with (the investments table)
         self.records: list[dict] = []
-        self.plants_under_way: list[tuple[int, Project]] = []
+        #: (month ready, project, its record) of the plants and explorations under way
+        self.plants_under_way: list[tuple[int, Project, dict]] = []
+        #: one record per re-mining plant whose permit was refused: step, firm, kind
+        self.refused: list[dict] = []
         #: (kind, materials) of the plants each firm has under way, by firm row
         self.building: dict[int, set[tuple]] = {}
         self._stock_columns = [model.material_index[m] for m in STOCK_MATERIALS if m in model.material_index]
@@ -179,6 +189,8 @@ class InvestmentPipeline:
         throughput = model.firms.stock[f][..., self._stock_columns].sum(axis=-1) * p["remining_throughput_share_per_year"]
         revenue = model.offtake.revenue_eur_t(f) * deposits.believed_share(f) * throughput
         return throughput, {
+            "esg_risk": deposits.esg_risk[f], "refusal_per_month": deposits.refusal_per_month[f],
+            "permit_odds": deposits.permit_odds(f, int(p["permitting_extraction_months"])),
             "capex_eur": p["remining_capex_eur_per_t_yr"] * throughput, "annual_revenue_eur": revenue,
             "annual_margin_eur": revenue - deposits.cost_eur_t(f) * throughput,
             "grade_uncertainty": deposits.uncertainty_left(f),
@@ -248,15 +260,16 @@ class InvestmentPipeline:
 
     def invest(self, firm, project: Project, terms: FinancingTerms) -> None:
         """The firm goes ahead: each instrument books its support, the plant is permitted and built
-        (or, for a deposit still to be explored, the exploration starts: its grade is known when it ends)."""
+        (or, for a deposit still to be explored, the exploration starts: its grade is known when it ends).
+        A plant's social-licence hazard is cut by the safeguards its terms require."""
         model = self.model
         for instrument in model.instruments:
             instrument.commit(project, terms)
         exploring = project.explores(terms)
         permit = "permitting_extraction_months" if project.kind == "remining" else "permitting_recycling_months"
         months = project.exploration_months if exploring else int(model.params[permit])
-        self.plants_under_way.append((model.month + months, replace(project, grade_uncertainty=0.0)
-                                      if not exploring else project))
+        under_way = project if exploring else replace(
+            project, grade_uncertainty=0.0, refusal_per_month=project.refusal_per_month * (1.0 - terms.esg_risk_cut))
         self._mark_building(project)
         capex = project.exploration_eur if exploring else project.capex_eur + terms.safeguards_eur
         private = capex - terms.grant_eur - terms.concessional_eur
@@ -273,6 +286,7 @@ class InvestmentPipeline:
                                                          terms.rate, project.lifetime_years) if supported else 0.0,
             "public_by_instrument": terms.public_by_instrument,
         })
+        self.plants_under_way.append((model.month + months, under_way, self.records[-1]))
 
     def public_funds_frame(self) -> pd.DataFrame:
         """The public-funds KPI by instrument, one row per month from the instrument's start:
@@ -294,12 +308,18 @@ class InvestmentPipeline:
     # ---- commissioning ---------------------------------------------------------------------
     def commission_plants(self) -> None:
         """Plants whose permits and construction are done start operating this month; explorations
-        that are done make their deposit's grade known."""
+        that are done make their deposit's grade known. Each month of its permitting a re-mining
+        plant may lose its social licence (``Deposits.refusals``): it is not built, its record
+        leaves the investments and the instruments' money for it is released."""
         model = self.model
         firms, waiting = model.firms, []
-        for ready, project in self.plants_under_way:
-            if ready > model.month:
-                waiting.append((ready, project))
+        hazards = np.array([project.refusal_per_month for _, project, _ in self.plants_under_way])
+        refused = model.deposits.refusals(model.month, hazards)
+        for (ready, project, record), refuse in zip(self.plants_under_way, refused.tolist()):
+            if refuse:
+                self._refuse(record)
+            elif ready > model.month:
+                waiting.append((ready, project, record))
             elif project.grade_uncertainty > 0.0:  # an exploration
                 model.deposits.explored[project.firm] = True
             elif project.kind == "remining":
@@ -310,8 +330,14 @@ class InvestmentPipeline:
                 firms.capacity[project.firm, project.materials[0]] += project.capacity_t_yr / MONTHS_PER_YEAR
         self.plants_under_way = waiting
         self.building = {}
-        for _, project in waiting:
+        for _, project, _ in waiting:
             self._mark_building(project)
+
+    def _refuse(self, record: dict) -> None:
+        del self.records[next(i for i, r in enumerate(self.records) if r is record)]
+        for instrument in self.model.instruments:
+            instrument.release(record)
+        self.refused.append({"step": self.model.month, "firm": record["firm"], "kind": record["kind"]})
 
     def _mark_building(self, project: Project) -> None:
         self.building.setdefault(project.firm, set()).add((project.kind, project.materials))

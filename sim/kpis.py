@@ -340,6 +340,7 @@ class KpiRecorder:
         inv = model.investments
         inv_e = np.array([e[self.firm_row[i["firm"]]] for i in inv], dtype=np.int64)
         f["investments_count"] = by(inv_e)
+        f["permits_refused"] = by(np.array([e[self.firm_row[r["firm"]]] for r in model.pipeline.refused], dtype=np.int64))
         for name in ("capex_eur", "public_eur", "private_cofinance_eur", "grant_equivalent_eur"):
             f[{"capex_eur": "investment_capex_eur", "public_eur": "public_funds_eur",
                "grant_equivalent_eur": "public_grant_equivalent_eur"}.get(name, name)] = by(

@@ -96,7 +96,7 @@ TABLES: dict[str, tuple[Col, ...]] = {
     ),
     "deposits": (
         Col("firm_id"), Col("processing_cost_eur_t", "float", low=0), Col("energy_kwh_t", "float", low=0),
-        Col("grade_uncertainty", "float", low=0, high=2),
+        Col("grade_uncertainty", "float", low=0, high=2), Col("esg_risk", "float", low=0, high=1),
     ),
     "treatment": (
         Col("firm_id"), Col("process", choices=TREATMENT_PROCESSES), Col("material"), Col("product"),

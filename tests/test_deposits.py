@@ -38,14 +38,15 @@ def test_each_deposit_has_its_own_processing_cost_and_energy_use():
 
 def test_true_grades_reproduce_the_seed_in_situ_values_in_expectation():
     region = load_scenario()
-    firms = SimpleNamespace(n_firms=len(region.firms))
+    firms = SimpleNamespace(n_firms=len(region.firms), economy=np.zeros(len(region.firms), dtype=int))
     bor = region.firms["firm_id"].tolist().index("F_RS_MT_BOR")
     stock = region.firm_streams.query("firm_id == 'F_RS_MT_BOR' and role == 'stock'")["tonnes"].sum()
     metals = region.remining.query("firm_id == 'F_RS_MT_BOR'")
     value = (metals["grade_kg_t"] / 1000 * metals["metal_price_eur_t"]).sum() * stock
     assert value == pytest.approx(6.6e9, rel=0.01)
     factors = [Deposits(SimpleNamespace(params=region.parameters, firms=firms, region=region,
-                                        config=SimpleNamespace(seed=seed))).grade_factor[bor] for seed in range(300)]
+                                        economy_codes=region.economy_codes, config=SimpleNamespace(seed=seed))
+                        ).grade_factor[bor] for seed in range(300)]
     assert np.std(factors) > 0.1  # the grade is uncertain ...
     assert value * np.mean(factors) == pytest.approx(6.6e9, rel=0.04)  # ... around the seed's value
 
@@ -88,3 +89,50 @@ def test_an_exploration_resolves_the_grade_before_the_plant_is_decided(run):
         plants = [i["step"] for i in run.investments if i["firm"] == record["firm"] and i["kind"] == "remining"]
         assert all(step >= record["step"] + run.params["exploration_months"] for step in plants)
     assert run.kpis.frame()["remining_energy_mwh"].sum() > 0
+
+
+def test_the_esg_screen_refuses_a_default_project_and_safeguards_cut_the_social_licence_hazard():
+    model = WB6Model({"months": 1, "policies": {"de_risking": {"start_month": 0, "additionality": False,
+                                                               "project_kinds": ["remining"]}}})
+    model.step()
+    window = model.instruments[0]
+    firm = next(iter(model.firm_agents))
+    options = model.pipeline.options_of(np.flatnonzero(model.remining_revenue_eur_t > 0), np.array([], dtype=int))
+    projects = {model.region.firms["firm_id"][f]: p[0] for f, p in options.items() if p}
+    veles, bor = projects["F_MK_SM_VELES"], projects["F_RS_MT_BOR"]
+    assert veles.esg_risk > window.window.esg_risk_screen >= bor.esg_risk
+    base = FinancingTerms(rate=0.15)
+    assert window.terms(firm, veles, base) is base  # screened out
+    supported = window.terms(firm, bor, base)
+    assert supported.public_eur > 0 and supported.esg_risk_cut == window.window.safeguards_risk_cut > 0
+    # the hazard differs by economy (Serbia, North Macedonia, Bosnia: observed opposition) and by project
+    deposits = model.deposits
+    hazard = model.params["social_licence_refusal_per_month"]
+    f = row(model, "F_RS_MT_BOR")
+    assert deposits.refusal_per_month[f] == pytest.approx(hazard["RS"] * deposits.esg_risk[f])
+    assert hazard["RS"] > hazard["AL"]
+
+
+def test_a_refused_plant_is_not_built_and_its_public_money_returns():
+    everywhere = {code: 0.2 for code in ("AL", "BA", "ME", "MK", "RS", "XK")}
+    model = WB6Model({"months": 60, "parameters": {"social_licence_refusal_per_month": everywhere},
+                      "policies": {"de_risking": {"start_month": 0, "additionality": False, "project_kinds": ["remining"]}}})
+    model.run()  # the books of the window are checked every month
+    refused = model.pipeline.refused
+    assert refused and model.kpis.frame()["permits_refused"].iloc[-1] == len(refused)
+    window = model.instruments[0]
+    assert window.committed_eur == pytest.approx(sum(i["public_eur"] for i in model.investments))
+    for record in refused:
+        f = row(model, record["firm"])
+        assert model.firms.remining_t_month[f].sum() == 0 or any(
+            i["firm"] == record["firm"] and i["kind"] == "remining" for i in model.investments)
+
+
+def test_the_chance_of_keeping_the_licence_lowers_the_value_of_exploring():
+    terms = FinancingTerms(rate=0.15)
+    common = dict(lifetime_years=15, crm_output=True, exploration_eur=2e6, exploration_months=12, capex_eur=60e6,
+                  annual_margin_eur=9e6, annual_revenue_eur=22e6, grade_uncertainty=0.35)
+    sure = Project("remining", 0, (), 1e6, **common)
+    contested = Project("remining", 0, (), 1e6, permit_odds=0.6, **common)
+    assert contested.staged_npv(terms) < sure.staged_npv(terms)
+    assert contested.plant_npv(terms) == sure.plant_npv(terms)  # nothing is spent on a plant refused

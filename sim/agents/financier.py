@@ -4,8 +4,10 @@ projects, within a budget envelope: a financial instrument (see ``instrument.py`
 
 The investment pipeline asks it for terms whenever a firm weighs a project (``terms``) and
 tells it when the firm goes ahead (``commit``). It supports only what would not be built otherwise
-(additionality) and, under an ESG condition, only projects that carry environmental and
-social safeguards, whose cost the firm bears.
+(additionality) and, under an ESG condition, only projects whose ESG risk passes its screen
+(seed 000: "EU investment instruments should then be used to de-risk projects that meet high ESG
+standards"), which then carry environmental and social safeguards, whose cost the firm bears and
+which cut the project's social-licence hazard.
 """
 
 from __future__ import annotations
@@ -27,8 +29,10 @@ class Window:
     concessional_rate: float   # annual
     guarantee_coverage: float  # share of the commercial loan guaranteed
     guaranteed_rate: float     # annual rate on the guaranteed part (country risk removed)
-    esg_condition: bool        # support only projects with ESG safeguards
+    esg_condition: bool        # support only projects that pass the ESG screen, with safeguards
+    esg_risk_screen: float     # highest ESG risk index the window supports
     safeguards_share: float    # cost of the safeguards
+    safeguards_risk_cut: float  # share by which the safeguards cut the social-licence hazard
     kinds: tuple[str, ...]     # project kinds eligible
     additionality: bool        # support only projects not viable on commercial terms
 
@@ -44,7 +48,7 @@ class Financier(FinancialInstrument):
 
     def eligible(self, project: Project, terms: FinancingTerms) -> bool:
         w = self.window
-        if project.kind not in w.kinds or (w.esg_condition and not project.esg_compliant):
+        if project.kind not in w.kinds or (w.esg_condition and project.esg_risk > w.esg_risk_screen):
             return False
         return not (w.additionality and project.npv(terms) > 0.0)
 
@@ -70,4 +74,5 @@ class Financier(FinancialInstrument):
         return terms.supported(
             self.name, grant + guarantee + concessional, rate=rate, grant_eur=terms.grant_eur + grant,
             guarantee_eur=terms.guarantee_eur + guarantee, concessional_eur=terms.concessional_eur + concessional,
-            safeguards_eur=safeguards)
+            safeguards_eur=safeguards,
+            esg_risk_cut=max(terms.esg_risk_cut, w.safeguards_risk_cut if w.esg_condition else 0.0))

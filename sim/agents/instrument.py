@@ -45,6 +45,14 @@ class FinancialInstrument(mesa.Agent):
             self.committed_eur += own
             self.projects_supported += 1
 
+    def release(self, record: dict) -> None:
+        """The project of ``record`` will not be built (its permit was refused): its support returns
+        to the budget."""
+        own = dict(record["public_by_instrument"]).get(self.name, 0.0)
+        if own > 0.0:
+            self.committed_eur -= own
+            self.projects_supported -= 1
+
     def check_books(self, model) -> None:
         """Never more committed than the budget, committed + remaining = budget, and what it
         committed is what the projects it supported received from it."""

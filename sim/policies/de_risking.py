@@ -28,10 +28,14 @@ class DeRiskingParams(PolicyParams):
     guarantee_coverage: float = param("share of the commercial loan", 1.0)
     #: rate on the guaranteed part (the lender bears no country risk there)
     guaranteed_rate: float = param("per year", 1.0)
-    #: support only projects with environmental and social safeguards
+    #: support only projects that pass the ESG screen, with environmental and social safeguards
     esg_condition: bool = param("true/false")
+    #: highest ESG risk index of a project the window supports (sim/data/deposits.csv esg_risk)
+    esg_risk_screen: float = param("index in [0,1]", 1.0)
     #: cost of those safeguards, borne by the firm
     esg_safeguards_share: float = param("share of capex", 1.0)
+    #: share by which the safeguards cut a re-mining plant's social-licence hazard
+    esg_safeguards_risk_cut: float = param("share of the hazard", 1.0)
     #: project kinds the window finances
     project_kinds: list[str] = param("remining, recycling_line")
     #: support only projects not viable on commercial terms
@@ -61,6 +65,6 @@ class DeRisking(Policy):
         model.instruments.append(model.actor_classes["financier"](model, Window(
             budget_eur=p.budget_eur, grant_share=p.grant_share, concessional_share=p.concessional_share,
             concessional_rate=p.concessional_rate, guarantee_coverage=p.guarantee_coverage,
-            guaranteed_rate=p.guaranteed_rate, esg_condition=p.esg_condition,
-            safeguards_share=p.esg_safeguards_share, kinds=tuple(p.project_kinds), additionality=p.additionality,
+            guaranteed_rate=p.guaranteed_rate, esg_condition=p.esg_condition, esg_risk_screen=p.esg_risk_screen,
+            safeguards_share=p.esg_safeguards_share, safeguards_risk_cut=p.esg_safeguards_risk_cut, kinds=tuple(p.project_kinds), additionality=p.additionality,
         ), name=self.name))
