@@ -96,7 +96,12 @@ class Deposits:
         ``months`` of permitting, without safeguards."""
         return (1.0 - self.refusal_per_month[rows]) ** months
 
-    def refusals(self, month: int, hazards: np.ndarray) -> np.ndarray:
-        """bool[n]: which of the plants in permitting with monthly ``hazards`` are refused this
-        month (one draw each, from the month's own stream)."""
-        return np.random.default_rng([self.seed, REFUSAL_DRAWS, month]).random(len(hazards)) < hazards
+    def refusals(self, month: int, rows: np.ndarray, hazards: np.ndarray) -> np.ndarray:
+        """bool[n]: which of the plants in permitting of deposits ``rows`` with monthly ``hazards``
+        are refused this month. Each plant's draw comes from a stream of its own deposit and month,
+        so a pilot that adds or removes other plants leaves its luck unchanged (paired runs compare
+        like with like)."""
+        refused = np.zeros(len(hazards), dtype=bool)
+        for i in np.flatnonzero(hazards > 0.0):
+            refused[i] = np.random.default_rng([self.seed, REFUSAL_DRAWS, month, int(rows[i])]).random() < hazards[i]
+        return refused

@@ -313,8 +313,8 @@ class InvestmentPipeline:
         leaves the investments and the instruments' money for it is released."""
         model = self.model
         firms, waiting = model.firms, []
-        hazards = np.array([project.refusal_per_month for _, project, _ in self.plants_under_way])
-        refused = model.deposits.refusals(model.month, hazards)
+        refused = model.deposits.refusals(model.month, [project.firm for _, project, _ in self.plants_under_way],
+                                          np.array([project.refusal_per_month for _, project, _ in self.plants_under_way]))
         for (ready, project, record), refuse in zip(self.plants_under_way, refused.tolist()):
             if refuse:
                 self._refuse(record)
