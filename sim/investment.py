@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from sim.kernels import staged_value
 from sim.state import MONTHS_PER_YEAR
 
 #: materials held in deposits a re-mining plant can reprocess
@@ -36,12 +37,44 @@ class Project:
     lifetime_years: int
     crm_output: bool          # recovers critical raw materials
     esg_compliant: bool = True
+    annual_revenue_eur: float = 0.0  # metal revenue at the expected grade, EUR/yr (re-mining)
+    #: log standard deviation of the grade investors do not know yet (0: known)
+    grade_uncertainty: float = 0.0
+    exploration_eur: float = 0.0     # cost of the exploration that resolves the grade
+    exploration_months: int = 0
 
-    def npv(self, terms: "FinancingTerms") -> float:
+    def npv(self, terms: "FinancingTerms"):
+        """Net present value on ``terms``: of the plant, or, for a deposit whose grade is not
+        known, of the better of building on the expected grade and exploring first
+        (``staged_npv``). The fields may be arrays (then so is the value)."""
+        plant = self.plant_npv(terms)
+        return np.maximum(plant, self.staged_npv(terms)) if np.any(self.grade_uncertainty) else plant
+
+    def plant_npv(self, terms: "FinancingTerms"):
+        """Net present value of building the plant now, at the grade investors expect."""
         r, n = terms.rate, self.lifetime_years
         annuity = n if r <= 0 else (1.0 - (1.0 + r) ** -n) / r
         margin = self.annual_margin_eur + terms.revenue_support_eur_yr
         return -(self.capex_eur + terms.safeguards_eur - terms.grant_eur) + margin * annuity
+
+    def staged_npv(self, terms: "FinancingTerms"):
+        """Net present value of exploring first: the exploration's cost, then, ``exploration_months``
+        later, the plant if the grade found makes it pay (``sim.kernels.staged_value``); minus
+        infinity where the grade is known."""
+        r, n = terms.rate, self.lifetime_years
+        annuity = n if r <= 0 else (1.0 - (1.0 + r) ** -n) / r
+        slope = np.asarray(self.annual_revenue_eur, dtype=float) * annuity
+        slope, intercept, uncertainty = (np.atleast_1d(np.array(x, dtype=float)) for x in np.broadcast_arrays(
+            slope, slope - self.plant_npv(terms), self.grade_uncertainty))
+        later = (1.0 + r) ** (-np.asarray(self.exploration_months) / MONTHS_PER_YEAR)
+        staged = np.where(uncertainty > 0.0, staged_value(slope, intercept, uncertainty) * later - self.exploration_eur,
+                          -np.inf)
+        return staged if np.ndim(self.grade_uncertainty) or np.ndim(self.capex_eur) else float(staged[0])
+
+    def explores(self, terms: "FinancingTerms") -> bool:
+        """Whether going ahead on ``terms`` means exploring the deposit first (worth more than
+        building on the expected grade)."""
+        return bool(self.grade_uncertainty > 0.0 and self.staged_npv(terms) > self.plant_npv(terms))
 
 
 @dataclass(frozen=True)
@@ -68,14 +101,19 @@ class FinancingTerms:
         return replace(self, public_by_instrument=self.public_by_instrument + ((instrument, public_eur),), **changes)
 
 
-def pays(figures: tuple[np.ndarray, np.ndarray], years: int, rate: np.ndarray) -> np.ndarray:
-    """Whether projects of ``years`` with the given (capex, annual margin) have a positive net
-    present value at ``rate`` as ``Project.npv`` reckons it, judged with a margin for rounding."""
-    capex, margin, rate = np.broadcast_arrays(*figures, rate)
-    positive = np.zeros(capex.shape, dtype=bool)
+def pays(figures: dict[str, np.ndarray], years: int, rate: np.ndarray) -> np.ndarray:
+    """Whether projects of ``years`` with the given figures (``Project`` fields, one array each,
+    capex and annual margin among them) have a positive net present value at ``rate`` as
+    ``Project.npv`` reckons it, judged with a margin for rounding."""
+    rate = np.asarray(rate, dtype=float)
+    fields = {name: np.broadcast_to(np.asarray(value), rate.shape) for name, value in figures.items()}
+    capex, margin = fields["capex_eur"], fields["annual_margin_eur"]
+    positive = np.zeros(rate.shape, dtype=bool)
     for r in np.unique(rate):
         at = rate == r
-        npv = Project("", -1, (), 0.0, capex[at], margin[at], years, False).npv(FinancingTerms(rate=float(r)))
+        project = Project("", -1, (), 0.0, lifetime_years=years, crm_output=False,
+                          **{name: value[at] for name, value in fields.items()})
+        npv = project.npv(FinancingTerms(rate=float(r)))
         positive[at] = npv > -1e-9 * (np.abs(capex[at]) + np.abs(margin[at]) * years + 1.0)
     return positive
 
@@ -106,9 +144,10 @@ class InvestmentPipeline:
         remining, line_firms, line_materials = self._candidates()
         if not model.instruments:
             hurdle_rate = np.array([r.hurdle_rate for r in model.regulators])
-            remining = remining[pays(self._remining_figures(remining)[1:], int(p["remining_lifetime_years"]),
+            remining = remining[pays(self._remining_figures(remining)[1], int(p["remining_lifetime_years"]),
                                      hurdle_rate[firms.economy[remining]])]
-            line_firms = line_firms[pays(self._line_figures(line_firms, line_materials)[1:],
+            _, capex, margin = self._line_figures(line_firms, line_materials)
+            line_firms = line_firms[pays({"capex_eur": capex, "annual_margin_eur": margin},
                                          RECYCLING_LINE_YEARS, hurdle_rate[firms.economy[line_firms]])]
         remining_prospects = np.zeros(firms.n_firms, dtype=bool)
         remining_prospects[remining] = True
@@ -131,13 +170,21 @@ class InvestmentPipeline:
         line_firms, line_materials = np.divmod(near_capacity[firms.capacity.take(near_capacity) > 0], model.n_materials)
         return remining, line_firms, line_materials
 
-    def _remining_figures(self, f):
-        """Throughput (t/yr), capex and annual margin (EUR) of the re-mining plant of firm row(s) ``f``."""
+    def _remining_figures(self, f) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Throughput (t/yr) of the re-mining plant of firm row(s) ``f``, and its figures as
+        investors see them (``Project`` fields): capex, annual revenue and margin at the grade they
+        believe, the grade uncertainty left and the exploration that would resolve it."""
         model = self.model
-        p = model.params
+        p, deposits = model.params, model.deposits
         throughput = model.firms.stock[f][..., self._stock_columns].sum(axis=-1) * p["remining_throughput_share_per_year"]
-        margin = (model.offtake.revenue_eur_t(f) - p["remining_opex_eur_t"]) * throughput
-        return throughput, p["remining_capex_eur_per_t_yr"] * throughput, margin
+        revenue = model.offtake.revenue_eur_t(f) * deposits.believed_share(f) * throughput
+        return throughput, {
+            "capex_eur": p["remining_capex_eur_per_t_yr"] * throughput, "annual_revenue_eur": revenue,
+            "annual_margin_eur": revenue - deposits.cost_eur_t(f) * throughput,
+            "grade_uncertainty": deposits.uncertainty_left(f),
+            "exploration_eur": np.full(np.shape(f), deposits.exploration_cost_eur),
+            "exploration_months": np.full(np.shape(f), deposits.exploration_months),
+        }
 
     def _line_figures(self, rows, materials):
         """Added capacity (t/yr), capex and annual margin (EUR) of recycling lines expanding the
@@ -165,7 +212,7 @@ class InvestmentPipeline:
         asked[:] = False
         asked[line_rows] = True
         stock_cols = self._stock_columns
-        throughput, capex, margin = self._remining_figures(remining)
+        throughput, figures = self._remining_figures(remining)
         holds = (firms.stock[remining][:, stock_cols] > 0).tolist()
         crm_output = np.zeros(len(remining), dtype=bool)
         for metal in model.crm_metals:
@@ -174,7 +221,8 @@ class InvestmentPipeline:
             if not any(kind == "remining" for kind, _ in self.building.get(f, ())):
                 options[f].append(Project(
                     "remining", f, tuple(c for c, held in zip(stock_cols, holds[i]) if held), throughput[i],
-                    capex[i], margin[i], int(p["remining_lifetime_years"]), crm_output=bool(crm_output[i]),
+                    lifetime_years=int(p["remining_lifetime_years"]), crm_output=bool(crm_output[i]),
+                    **{name: value[i].item() for name, value in figures.items()},
                 ))
         line_asked = asked[line_firms]
         line_firms, line_materials = line_firms[line_asked], line_materials[line_asked]
@@ -189,25 +237,33 @@ class InvestmentPipeline:
     def financing_terms(self, firm, project: Project) -> FinancingTerms:
         """What the firm can borrow at, its economy's hurdle rate plus, for re-mining, the metal
         price risk premium that offtake agreements lift (``CrmOfftake``), improved by each financial
-        instrument running, in the order they started (see sim/agents/instrument.py)."""
+        instrument running, in the order they started (see sim/agents/instrument.py). A deposit the
+        firm would explore first on those terms it explores at its own expense, at that rate."""
         terms = FinancingTerms(rate=firm.regulator.hurdle_rate + self.model.offtake.risk_premium(project))
+        if project.explores(terms):
+            return terms
         for instrument in self.model.instruments:
             terms = instrument.terms(firm, project, terms)
         return terms
 
     def invest(self, firm, project: Project, terms: FinancingTerms) -> None:
-        """The firm goes ahead: each instrument books its support, the plant is permitted and built."""
+        """The firm goes ahead: each instrument books its support, the plant is permitted and built
+        (or, for a deposit still to be explored, the exploration starts: its grade is known when it ends)."""
         model = self.model
         for instrument in model.instruments:
             instrument.commit(project, terms)
+        exploring = project.explores(terms)
         permit = "permitting_extraction_months" if project.kind == "remining" else "permitting_recycling_months"
-        self.plants_under_way.append((model.month + int(model.params[permit]), project))
+        months = project.exploration_months if exploring else int(model.params[permit])
+        self.plants_under_way.append((model.month + months, replace(project, grade_uncertainty=0.0)
+                                      if not exploring else project))
         self._mark_building(project)
-        capex = project.capex_eur + terms.safeguards_eur
+        capex = project.exploration_eur if exploring else project.capex_eur + terms.safeguards_eur
         private = capex - terms.grant_eur - terms.concessional_eur
         supported = terms.public_eur > 0.0
         self.records.append({
-            "step": model.month, "firm": firm.firm_id, "kind": project.kind, "capex_eur": capex,
+            "step": model.month, "firm": firm.firm_id, "kind": "exploration" if exploring else project.kind,
+            "capex_eur": capex,
             "public_eur": terms.public_eur, "grant_eur": terms.grant_eur,
             "private_eur": private, "crm_output": project.crm_output,
             # leverage counts the private money of supported projects only, against public money
@@ -237,12 +293,15 @@ class InvestmentPipeline:
 
     # ---- commissioning ---------------------------------------------------------------------
     def commission_plants(self) -> None:
-        """Plants whose permits and construction are done start operating this month."""
+        """Plants whose permits and construction are done start operating this month; explorations
+        that are done make their deposit's grade known."""
         model = self.model
         firms, waiting = model.firms, []
         for ready, project in self.plants_under_way:
             if ready > model.month:
                 waiting.append((ready, project))
+            elif project.grade_uncertainty > 0.0:  # an exploration
+                model.deposits.explored[project.firm] = True
             elif project.kind == "remining":
                 cols = list(project.materials)
                 share = firms.stock[project.firm, cols] / max(firms.stock[project.firm, cols].sum(), 1e-12)

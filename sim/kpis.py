@@ -297,6 +297,7 @@ class KpiRecorder:
         f["recovery_share_of_arisings"] = _ratio(f["recovered_arisings_t"], f["arisings_t"])
         metal_value = by(e, reprocessed * model.remining_revenue_eur_t)
         f["remining_revenue_eur"] = metal_value
+        f["remining_energy_mwh"] = by(e, reprocessed * model.deposits.energy_kwh_t / 1000.0)
         f["exchange_and_metal_value_eur"] = f["exchange_value_eur"] + metal_value
         f["exchange_value_per_t_arising_eur_t"] = _ratio(f["exchange_and_metal_value_eur"], f["arisings_t"])
         f["intake_capacity_t"] = by(e, plants.final_use(firms.capacity).sum(axis=1))

@@ -14,6 +14,7 @@ from sim.agents.regulator import PRODUCTION_SECTORS
 from sim.agents.treatment import TreatmentPlants
 from sim.agents.utilities import UtilityExchanges
 from sim.config import MAX_MONTHS, SimConfig, as_config, import_extensions
+from sim.deposits import Deposits
 from sim.errors import ConfigError
 from sim.investment import InvestmentPipeline, Project
 from sim.kpis import KpiRecorder
@@ -180,15 +181,18 @@ class WB6Model(mesa.Model):
         return possible
 
     def _remining_setup(self) -> None:
-        """Value per tonne of each deposit's recoverable metals, and metal yields for the KPIs."""
+        """Value per tonne of each deposit's recoverable metals, and metal yields for the KPIs, at
+        the deposit's true grade (``Deposits``: what investors believe before exploring differs)."""
         n = self.firms.n_firms
+        #: costs, grade uncertainty and exploration of the legacy deposits
+        self.deposits = Deposits(self)
         self.remining_revenue_eur_t = np.zeros(n)
         self.remining_yield: dict[str, np.ndarray] = {}
         self.crm_metals: set[str] = set()
         row_of = {f: i for i, f in enumerate(self.region.firms["firm_id"])}
         for row in self.region.remining.itertuples():
             f = row_of[row.firm_id]
-            kg_recovered = row.grade_kg_t * row.recovery
+            kg_recovered = row.grade_kg_t * self.deposits.grade_factor[f] * row.recovery
             self.remining_revenue_eur_t[f] += kg_recovered / 1000.0 * row.metal_price_eur_t * self.price_multiplier
             self.remining_yield.setdefault(row.metal, np.zeros(n))[f] += kg_recovered / 1000.0
             if row.crm:

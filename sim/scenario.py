@@ -94,6 +94,10 @@ TABLES: dict[str, tuple[Col, ...]] = {
         Col("recovery", "float", low=0, high=1), Col("metal_price_eur_t", "float", positive=True),
         Col("crm", "bool"),
     ),
+    "deposits": (
+        Col("firm_id"), Col("processing_cost_eur_t", "float", low=0), Col("energy_kwh_t", "float", low=0),
+        Col("grade_uncertainty", "float", low=0, high=2),
+    ),
     "treatment": (
         Col("firm_id"), Col("process", choices=TREATMENT_PROCESSES), Col("material"), Col("product"),
         Col("product_yield", "float", low=0, high=1), Col("product_grade", "float", low=0, high=1),
@@ -124,8 +128,10 @@ TABLES: dict[str, tuple[Col, ...]] = {
     ),
 }
 #: tables a scenario may leave out (read as empty): a region without treatment plants, dated changes,
-#: the total inputs of its absorbing processes, heat and water links, EU buyers' own demand or price rules
-OPTIONAL_TABLES = ("treatment", "schedules", "process_inputs", "utility_links", "eu_demand", "price_rules")
+#: the total inputs of its absorbing processes, heat and water links, EU buyers' own demand, price rules,
+#: or deposit-specific re-mining figures (its deposits take the ``remining_*`` parameters' defaults)
+OPTIONAL_TABLES = ("treatment", "schedules", "process_inputs", "utility_links", "eu_demand", "price_rules",
+                   "deposits")
 
 @dataclass(frozen=True)
 class Scenario:
@@ -155,6 +161,8 @@ class Scenario:
     eu_demand: pd.DataFrame | None = None
     #: how each material's price responds to scarcity, for the ``scarcity_prices`` pilot (``None``: none)
     price_rules: pd.DataFrame | None = None
+    #: re-mining processing cost, energy use and grade uncertainty per deposit (``None``: none)
+    deposits: pd.DataFrame | None = None
 
     @property
     def economy_codes(self) -> list[str]:
@@ -440,6 +448,8 @@ def validate(scenario: Scenario) -> Scenario:
     _unknown("epr", s.epr, "economy", economies, folder)
     _unknown("epr", s.epr, "material", s.materials.loc[s.materials["epr_stream"], "material"], folder)
     _unknown("remining", s.remining, "firm_id", s.firms["firm_id"], folder)
+    _unique("deposits", s.deposits, ["firm_id"], folder)
+    _unknown("deposits", s.deposits, "firm_id", s.remining["firm_id"], folder)
     _check_treatment(s, folder)
     _check_utility_links(s, folder)
     _check_process_inputs(s, folder)

@@ -115,3 +115,24 @@ def utility_flows(source, available, capacity, demand, loss_share):
     supplied = [r if asked[s] <= available[s] else r * available[s] / asked[s] for r, s in zip(request, source)]
     lost = [x * loss for x, loss in zip(supplied, loss_share)]
     return supplied, [x - y for x, y in zip(supplied, lost)], lost
+
+
+def staged_value(slope, intercept, uncertainty, points=20000):
+    """E[max(slope g - intercept, 0)] for g = exp(s z - s^2 / 2), z standard normal, by the
+    midpoint rule over z in [-8, 8]."""
+    out = []
+    for a, b, s in zip(slope, intercept, uncertainty):
+        if s <= 0.0:
+            out.append(max(a - b, 0.0))
+            continue
+        width, total = 16.0 / points, 0.0
+        for k in range(points):
+            z = -8.0 + (k + 0.5) * width
+            g = math.exp(s * z - 0.5 * s * s)
+            total += max(a * g - b, 0.0) * math.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi) * width
+        out.append(total)
+    return out
+
+
+def grade_factors(normal_draws, uncertainty):
+    return [math.exp(s * z - 0.5 * s * s) for z, s in zip(normal_draws, uncertainty)]

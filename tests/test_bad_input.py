@@ -183,7 +183,7 @@ SCENARIO_CASES = [
     ("not UTF-8", reencode("sites", "cp1250"),
      ["sites.csv", "is not UTF-8 text"]),
     ("missing file", remove("epr.csv"),
-     ["epr.csv", "file not found", "valid choices: borders, economies, epr"]),
+     ["epr.csv", "file not found", "valid choices: borders, deposits, economies, epr"]),
     ("unreadable file (a folder in its place)", folder_instead_of("firms.csv"),
      ["firms.csv", "is not a regular file"]),
     ("malformed YAML", write_bytes("parameters.yaml", b"handling_eur_t:\n  value: [5.0\nborder_fee_eur_t: {\n"),

@@ -5,7 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.kernels import all_pairs_shortest, clear_market, dump_shares, ledger_residuals, split_disposal
+from sim.kernels import all_pairs_shortest, clear_market, dump_shares, grade_factors, ledger_residuals, split_disposal
+from sim.kernels import staged_value
 from sim.kernels import market as market_kernel
 from sim.kernels import routing as routing_kernel
 from tests import reference
@@ -257,3 +258,24 @@ def test_all_materials_at_once_equal_one_material_at_a_time(n_firms, n_materials
     assert len(got[0]) == len(expected[0])
     for a, b in zip(got, expected):
         assert np.array_equal(a, b)  # to the bit
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 6), st.integers(0, 10_000))
+def test_deposit_kernels_match_reference(n, seed):
+    rng = np.random.default_rng(seed)
+    slope = rng.uniform(0.0, 100.0, n)
+    intercept = rng.uniform(-20.0, 150.0, n)
+    uncertainty = rng.choice([0.0, 0.1, 0.3, 0.6], n)
+    assert staged_value(slope, intercept, uncertainty) == pytest.approx(
+        reference.staged_value(slope, intercept, uncertainty), rel=1e-6, abs=1e-6)
+    z = rng.normal(size=n)
+    assert grade_factors(z, uncertainty) == pytest.approx(reference.grade_factors(z, uncertainty), rel=1e-12)
+
+
+def test_grade_factors_keep_the_expected_grade_and_uncertainty_raises_the_staged_value():
+    z = np.random.default_rng(1).normal(size=200_000)
+    assert grade_factors(z, np.full(z.size, 0.4)).mean() == pytest.approx(1.0, abs=0.005)
+    # a plant that loses money at the expected grade is still worth exploring for if the grade may be higher
+    values = staged_value(np.full(3, 100.0), np.full(3, 110.0), np.array([0.0, 0.2, 0.5]))
+    assert values[0] == 0.0 and 0.0 < values[1] < values[2]

@@ -5,7 +5,8 @@ through a queue it shares with the crossing's other traffic, up to its capacity.
 A waste shipment needs the consent of the authorities on both sides of the post (the regulators
 of its two economies, :meth:`sim.agents.regulator.Regulator.consent_days`); it waits for the
 slower of the two, which grows with the notifications each authority handles. A common regional
-procedure may cap that time (``waste_days_cap``, set by customs streamlining).
+procedure (customs streamlining) shortens the authorities' decision deadline at the post
+(``decision_deadline_days``); the consent time still grows with their load.
 
 Clearance time and the share of the capacity other freight takes are read from the monitoring of
 freight waiting times at WB6 crossings (sim/data/parameters.yaml border_clearance_days,
@@ -29,6 +30,7 @@ import mesa
 import numpy as np
 
 from sim.agents.kinds import actor_kind
+from sim.agents.regulator import DECISION_DEADLINE_DAYS
 from sim.errors import ConfigError
 from sim.parameters import NAMES, declare
 from sim.world import DAYS_PER_MONTH, STATUSES, WASTE
@@ -91,8 +93,8 @@ class Customs(mesa.Agent):
         self.inspection_rate[WASTE] = max(self.inspection_rate[WASTE], float(params["waste_inspection_rate"]))
         #: competent authorities whose consent a waste shipment through this post needs
         self.authorities = [model.regulators[model.economy_index[e]] for e in self.economies]
-        #: most days notification and consent may take here (a common regional procedure)
-        self.waste_days_cap = np.inf
+        #: days the authorities have to decide on a notification through this post
+        self.decision_deadline_days = DECISION_DEADLINE_DAYS
         self.refusal_probability = float(params["waste_refusal_probability"])
         self.inspection_days = float(params["inspection_days"])
         self.clearance_days = float(params["border_clearance_days"])
@@ -160,8 +162,8 @@ class Customs(mesa.Agent):
 
     def consent_days(self) -> float:
         """Days a waste shipment filed now waits for notification and consent: the slower of the
-        two authorities, at most ``waste_days_cap``."""
-        return min(max(authority.consent_days() for authority in self.authorities), self.waste_days_cap)
+        two authorities under the post's decision deadline."""
+        return max(authority.consent_days(self.decision_deadline_days) for authority in self.authorities)
 
     def documentary_days(self) -> np.ndarray:
         """float[class]: paperwork days per shipment class, consent included for waste."""

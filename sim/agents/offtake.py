@@ -34,14 +34,15 @@ class CrmOfftake:
         n = model.firms.n_firms
         row_of = {f: i for i, f in enumerate(model.region.firms["firm_id"])}
         self.premium = float(model.params["metal_price_risk_premium"])
-        #: per deposit (firm row): value of its recoverable CRM per t reprocessed at market and
-        #: reference (data) prices, EUR/t, and t of CRM metal per t reprocessed
+        #: per deposit (firm row), at its true grade: value of its recoverable CRM per t reprocessed
+        #: at market and reference (data) prices, EUR/t, and t of CRM metal per t reprocessed
         self.crm_value_eur_t = np.zeros(n)
         self.crm_reference_eur_t = np.zeros(n)
         self.crm_yield_t_t = np.zeros(n)
         for row in model.region.remining.itertuples():
             if row.crm:
-                f, t_t = row_of[row.firm_id], row.grade_kg_t * row.recovery / 1000.0
+                f = row_of[row.firm_id]
+                t_t = row.grade_kg_t * model.deposits.grade_factor[f] * row.recovery / 1000.0
                 self.crm_value_eur_t[f] += t_t * row.metal_price_eur_t * model.price_multiplier
                 self.crm_reference_eur_t[f] += t_t * row.metal_price_eur_t
                 self.crm_yield_t_t[f] += t_t

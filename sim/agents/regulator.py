@@ -33,7 +33,9 @@ that other notifications (``consent_background_utilisation``) and the model's no
 take, the latter as the mean of the last ``CASELOAD_MONTHS`` months (a consent is valid for one
 year, https://waste-move.eu/?p=379&lang=en, so a unit plans its caseload over a year). The
 authority states its expected time in whole days, which traders plan with. So consent time is an
-outcome of each economy's load, rising smoothly with it.
+outcome of each economy's load, rising smoothly with it. A procedure with a shorter decision
+deadline (pre-consented recovery facilities, Art. 14: seven working days instead of
+``DECISION_DEADLINE_DAYS``) scales the review time, not the queue: it still grows with the load.
 """
 
 from __future__ import annotations
@@ -53,6 +55,9 @@ for _name in ("consent_preparation_days", "consent_acknowledgement_days", "conse
 
 #: load above which the steady-state queue formula is not used (as at the customs posts)
 MAX_CONSENT_UTILISATION = 0.99
+#: days the authority of destination has to decide after the acknowledgement (Regulation (EC)
+#: 1013/2006 Art. 9(1))
+DECISION_DEADLINE_DAYS = 30.0
 #: months over which a consent unit counts its caseload (a consent is valid for a year)
 CASELOAD_MONTHS = 12
 
@@ -123,10 +128,13 @@ class Regulator(mesa.Agent):
             return MAX_CONSENT_UTILISATION
         return min(self.consent_background + self.notification_load / self.consent_capacity, MAX_CONSENT_UTILISATION)
 
-    def consent_days(self) -> float:
+    def consent_days(self, deadline_days: float = DECISION_DEADLINE_DAYS) -> float:
         """Calendar days from preparing a notification to this authority's consent, as the
-        authority states them (whole days)."""
-        return float(round(self.consent_fixed_days + self.consent_review_days / (1.0 - self.consent_utilisation)))
+        authority states them (whole days), under a procedure whose decision deadline is
+        ``deadline_days``: the review at an idle unit is taken to shrink in proportion to the
+        deadline (an assumption: the unit keeps the same share of the deadline)."""
+        review = self.consent_review_days * min(deadline_days / DECISION_DEADLINE_DAYS, 1.0)
+        return float(round(self.consent_fixed_days + review / (1.0 - self.consent_utilisation)))
 
     def receive_notification(self) -> None:
         self.notifications_this_month += 1

@@ -18,8 +18,9 @@ from sim.world import BY_PRODUCT, EOW, WASTE
 
 @dataclass(kw_only=True)
 class CustomsStreamliningParams(PolicyParams):
-    #: most days a waste shipment waits for notification and consent (common regional procedure)
-    waste_delay_days: float = param("days")
+    #: days the authorities have to decide on a waste notification under the common regional
+    #: procedure (the review time shrinks with it; the consent time still grows with their load)
+    decision_deadline_days: float = param("days")
     #: days at the border for by-product and end-of-waste goods (green lanes)
     goods_delay_days: float = param("days")
     #: cut in clearance and broker fees
@@ -49,7 +50,7 @@ class CustomsStreamlining(Policy):
         for post in model.customs:
             if not (p.include_eu_borders or all(model.is_wb6[model.economy_index[e]] for e in post.economies)):
                 continue
-            post.waste_days_cap = min(post.waste_days_cap, p.waste_delay_days)
+            post.decision_deadline_days = min(post.decision_deadline_days, p.decision_deadline_days)
             for status in (BY_PRODUCT, EOW):
                 post.delay_days[status] = min(post.delay_days[status], p.goods_delay_days)
             paperwork = notification
