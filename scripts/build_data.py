@@ -1011,6 +1011,29 @@ def build_eu_demand():
     return rows
 
 
+# ---------------- price rules (the scarcity_prices pilot) -----------------------------------
+#: bulk residues traded locally, whose prices move slowly; every other material trades as a commodity
+BULK_RESIDUES = ("fly_ash", "bottom_ash", "slag", "red_mud", "tailings", "cd_waste", "sludge",
+                 "recycled_aggregate")
+
+
+def build_price_rules():
+    rows = []
+    for m in MATERIALS:
+        bulk = m in BULK_RESIDUES
+        rows.append(dict(
+            material=m, elasticity=0.05 if bulk else 0.1, floor_share=1.0, cap_share=1.5, source=PK,
+            assumption=("elasticity: a month's price moves by (demand/supply) to this power, "
+                        + ("half the commodities' speed for a bulk residue sold under local contracts"
+                           if bulk else "a traded secondary commodity (a doubling of demand over supply "
+                           "raises the price ~7 % a month)")
+                        + "; cap 1.5 x the price the pilot starts from (the wide swings of secondary-"
+                        "material prices; buyers never pay above the virgin substitute's price); floor 1: "
+                        "buyers' bids are what a tonne is worth to them, which a glut does not lower (it "
+                        "lowers what sellers get, which the model does not price)")))
+    return rows
+
+
 def build_treatment(sites, firms, streams):
     """Treatment plants: the Serbian tyre and PET recyclers that exist, and the planned C&D
     crushing (one per city with a construction sector), glass processing and textile sorting
@@ -1666,6 +1689,7 @@ def main(argv=None):
     firms, streams = build_firms(sites, shared, facts, supp, raw_sites)
     treatment = build_treatment(sites, firms, streams)
     eu_demand = build_eu_demand()
+    price_rules = build_price_rules()
     schedules, phase_out = build_schedules(firms)
     legal = build_legal(econ, facts)
     epr = build_epr(facts)
@@ -1706,6 +1730,8 @@ def main(argv=None):
             "cost_eur_t"] + prov, treatment),
         "eu_demand.csv": write_csv(out / "eu_demand.csv", [
             "firm_id", "material", "demand_t_month", "wtp_eur_t", "ets_pull"] + prov, eu_demand),
+        "price_rules.csv": write_csv(out / "price_rules.csv", [
+            "material", "elasticity", "floor_share", "cap_share"] + prov, price_rules),
         "schedules.csv": write_csv(out / "schedules.csv", [
             "firm_id", "material", "role", "year", "factor"] + prov, schedules),
         "schedules/coal_phase_out.csv": write_csv(out / "schedules" / "coal_phase_out.csv", [

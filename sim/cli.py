@@ -331,8 +331,10 @@ def help_text() -> str:
         if field.name in ("parameters", "policies"):
             continue
         value = defaults[field.name]
-        if OmegaConf.is_config(value):
+        if OmegaConf.is_dict(value):
             out += [f"  {field.name}.{k} = {v}" for k, v in value.items()]
+        elif OmegaConf.is_list(value):
+            out.append(f"  {field.name} = {list(value)!r}")
         else:
             out.append(f"  {field.name} = {value!r}")
     out += ["", "phase=<name> (a roadmap phase's pilot bundle):"]

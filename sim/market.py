@@ -91,6 +91,8 @@ class Market:
         #: this month's arrivals at buyers' gates: (shipment id, tonnes), domestic ones and those customs cleared
         self.arrivals: list[tuple[np.ndarray, np.ndarray]] = []
         self.flows: MonthFlows | None = None
+        #: last month's tonnes buyers bid for (capacity of the participating buyers), F x M; None before the first
+        self.bids: np.ndarray | None = None
         # t CO2 per t carried from each origin to each node: the least-emitting route, close to the
         # cheapest one (both grow with km, rail dearer per km on both counts)
         params = model.params
@@ -156,6 +158,7 @@ class Market:
         self.supply = supply_all
         bid_all = firms.capacity * part[:, None]
         model.treatment.limit_intake(bid_all)
+        self.bids = bid_all
         outside = model.disposal_cost_eur_t()
         # what a seller saves by not disposing: stocks stay put, so only flows save the fee
         seller_outside = np.where(gen_offer > 0.0, outside[:, None], 0.0)

@@ -118,15 +118,20 @@ TABLES: dict[str, tuple[Col, ...]] = {
         Col("source_surplus_per_year", "float", low=0), Col("distance_km", "float", low=0),
         Col("capex_eur", "float", low=0), Col("displaced", choices=DISPLACED_HEAT),
     ),
+    "price_rules": (
+        Col("material"), Col("elasticity", "float", low=0), Col("floor_share", "float", low=0, high=1),
+        Col("cap_share", "float", low=1),
+    ),
     "eu_demand": (
         Col("firm_id"), Col("material"), Col("demand_t_month", "float", low=0),
         Col("wtp_eur_t", "float", low=0), Col("ets_pull", "bool"),
     ),
 }
 #: tables a scenario may leave out (read as empty): a region without treatment plants, dated changes,
-#: the total inputs of its absorbing processes, heat and water links, EU buyers' own demand, or
-#: deposit-specific re-mining figures (its deposits take the ``remining_*`` parameters' defaults)
-OPTIONAL_TABLES = ("treatment", "schedules", "process_inputs", "utility_links", "eu_demand", "deposits")
+#: the total inputs of its absorbing processes, heat and water links, EU buyers' own demand, price rules,
+#: or deposit-specific re-mining figures (its deposits take the ``remining_*`` parameters' defaults)
+OPTIONAL_TABLES = ("treatment", "schedules", "process_inputs", "utility_links", "eu_demand", "price_rules",
+                   "deposits")
 
 @dataclass(frozen=True)
 class Scenario:
@@ -154,6 +159,8 @@ class Scenario:
     process_inputs: pd.DataFrame | None = None
     #: EU buyers' monthly demand and price per material, for the ``eu_buyers`` actor kind (``None``: none)
     eu_demand: pd.DataFrame | None = None
+    #: how each material's price responds to scarcity, for the ``scarcity_prices`` pilot (``None``: none)
+    price_rules: pd.DataFrame | None = None
     #: re-mining processing cost, energy use and grade uncertainty per deposit (``None``: none)
     deposits: pd.DataFrame | None = None
 
@@ -447,6 +454,8 @@ def validate(scenario: Scenario) -> Scenario:
     _check_utility_links(s, folder)
     _check_process_inputs(s, folder)
     _check_eu_demand(s, folder)
+    _unknown("price_rules", s.price_rules, "material", s.material_ids, folder)
+    _unique("price_rules", s.price_rules, ["material"], folder)
     check_schedule(s, s.schedules, folder / "schedules.csv")
     check_parameters(s.parameters, str(folder / "parameters.yaml"))
     _check_offices(s, folder)

@@ -43,3 +43,10 @@ def test_cli_rejects_a_misspelt_key(tmp_path):
     assert done.returncode != 0
     assert "monhts" in done.stderr
     assert not any(p.name == "baseline" for p in tmp_path.iterdir()) if tmp_path.exists() else True
+
+
+def test_help_lists_the_run_settings_pilots_and_parameters():
+    done = run_cli("--help")
+    assert done.returncode == 0, done.stderr
+    for listed in ("months = ", "extensions = []", "scarcity_prices:", "sectors_trading_at_start"):
+        assert listed in done.stdout, listed

@@ -278,8 +278,9 @@ def test_phases_start_when_the_seed_roadmap_says():
 
 
 #: pilots no phase schedules: seed 001 proposes no landfill tax (roadmap.approach: "strict top-down
-#: enforcement is not advisable"); CBAM is EU law the roadmap does not enact
-OUTSIDE_PHASES = {"landfill_fee", "cbam"}
+#: enforcement is not advisable"); CBAM is EU law the roadmap does not enact; scarcity prices are a
+#: market mechanism, not a roadmap action
+OUTSIDE_PHASES = {"landfill_fee", "cbam", "scarcity_prices"}
 
 
 def test_the_roadmap_schedules_every_pilot_but_the_landfill_tax():

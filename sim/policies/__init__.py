@@ -19,6 +19,7 @@ from sim.policies import (  # noqa: F401  (importing a pilot registers it)
     opportunity_mapping,
     regional_programme,
     scale_or_pivot,
+    scarcity_prices,
     symbiosis_platform,
     treatment_capacity,
     working_group,
