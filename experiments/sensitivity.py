@@ -1,10 +1,10 @@
 """Which uncertain inputs decide the headline KPIs and the phase effects? Sobol indices (SALib).
 
-    .venv/bin/python experiments/sensitivity.py                    # reduced: N=8, 19 inputs -> 168 designs x 2 runs
-    .venv/bin/python experiments/sensitivity.py --n 64             # full setting: 1,344 designs x 2 runs
+    .venv/bin/python experiments/sensitivity.py                    # reduced: N=8, 21 inputs -> 184 designs x 2 runs
+    .venv/bin/python experiments/sensitivity.py --n 64             # full setting: 1,472 designs x 2 runs
     .venv/bin/python experiments/sensitivity.py --phase long_term  # the effect of another phase
 
-Saltelli's sampling (SALib ``sobol`` sampler, ``N x (2D + 2)`` designs over the ranges of
+Saltelli's sampling (SALib ``sobol`` sampler, ``N x (D + 2)`` designs over the ranges of
 ``FACTORS``, every input flagged as an assumption in the data or the pilot configs) is run twice
 per design: the baseline and ``--phase`` (default: the whole roadmap), same seed, so the phase
 effect of a design is phase minus baseline paired by seed (common random numbers). Pilot
@@ -55,8 +55,10 @@ FACTORS = {
     "parameters.holding_cost_eur_t_day": (0.02, 0.15),
     # assumption: 3 months (streamlined) to 12 months (a year's backlog) for a status decision; base 6
     "parameters.status_application_months": (3.0, 12.0),
-    # assumption: adoption speed, a quarter to two and a half times the base 0.02 per month
-    "parameters.awareness_growth_per_month": (0.005, 0.05),
+    # assumption: word of mouth among peers, a quarter to two and a half times the base 0.2 contacts a month
+    "parameters.awareness_peer_contacts_per_month": (0.05, 0.5),
+    # assumption: a contact closes a tenth to two fifths of the gap to full awareness (base 0.2)
+    "parameters.awareness_per_contact": (0.1, 0.4),
     # assumption: trust a firm needs to trade, around the base 0.5
     "parameters.trust_threshold": (0.3, 0.7),
     # assumption: from no refusals to three in ten waste notifications refused; base 0.1
@@ -65,8 +67,8 @@ FACTORS = {
     "parameters.dumping_choice_scale_eur_t": (2.0, 40.0),
     # fitted: most of a leftover an MSME or municipal service would dump
     "parameters.dump_propensity_max.msme": (0.3, 1.0),
-    # assumption: the awareness outreach alone reaches (base 0.6); the platform raises it
-    "parameters.awareness_ceiling": (0.4, 0.8),
+    # fitted (python -m sim.calibrate): contacts a month telling a firm about exchanges without pilots
+    "parameters.awareness_contacts_per_month": (0.004, 0.05),
     # derived from monitored waits (0.43); half to twice the implied queue
     "parameters.border_background_utilisation": (0.25, 0.6),
     # assumption: share of waste consignments physically inspected (base 0.5)
@@ -81,8 +83,8 @@ FACTORS = {
     "policies.landfill_fee.landfill_tax_eur_t": (5.0, 40.0),
     # pilot (harmonised_eow), assumption: mean months to a bilateral agreement on one material (base 24)
     "policies.harmonised_eow.recognition_mean_months": (6.0, 60.0),
-    # pilot (symbiosis_platform), assumption: awareness the platform's outreach reaches (base 0.9)
-    "policies.symbiosis_platform.awareness_ceiling": (0.6, 1.0),
+    # pilot (symbiosis_platform), assumption: share of firms its outreach reaches a month (base 0.1)
+    "policies.symbiosis_platform.outreach_share_per_month": (0.02, 0.3),
 }
 
 #: headline KPIs: totals over the horizon of these monthly columns of kpis.parquet (the delay: mean)

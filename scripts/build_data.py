@@ -1432,10 +1432,25 @@ def build_parameters(facts):
                                        "typical time for a by-product or EoW decision once lab "
                                        "results are in; the seed calls procedures slow and asks "
                                        "for simplification"),
-        "awareness_growth_per_month": p(0.02, "share per month", f"{SEED001} "
-                                        "(legal.transaction_costs, is.trust_areas)",
-                                        "slow diffusion of industrial-symbiosis awareness "
-                                        "without a platform or facilitator"),
+        "awareness_contacts_per_month": p(
+            0.05, "contacts per month (a firm of average receptiveness)",
+            f"{SEED001} (legal.transaction_costs, is.trust_areas)",
+            "value fitted by python -m sim.calibrate to the share of businesses aware of the circular economy "
+            "(Balkan Barometer 2024, sim/data/calibration_targets.csv wb6_ce_aware): how often clients, "
+            "suppliers, trade press and authorities tell a firm about exchanges, without pilots"),
+        "awareness_peer_contacts_per_month": p(
+            0.2, "contacts per month when every peer takes part", f"{SEED001} (is.trust_areas)",
+            "value assumed: word of mouth among firms of one economy and sector, in proportion to the share "
+            "of them taking part"),
+        "awareness_per_contact": p(
+            0.2, "share of the gap to full awareness per contact", f"{SEED001} (legal.transaction_costs)",
+            "value assumed: one contact closes a fifth of the gap (as a mapped firm, configs/policies/"
+            "automatic_mapping.yaml awareness_boost); a firm at the trust threshold 0.5 needs about three"),
+        "awareness_receptiveness_shape": p(
+            2.0, "shape of the gamma distribution of receptiveness (mean 1)", "assumption",
+            "firms differ in how readily they take up what they hear (size, management, networks): "
+            "receptiveness drawn per firm from a gamma distribution with mean 1 and coefficient of variation "
+            "0.71 (shape 2); it multiplies every contact rate"),
         "awareness_initial": p(0.10, "share of firms", f"{SEED001} (is.mapping_status)",
                                "no IS mapping exists in WB6, only scattered data: 10% of firms "
                                "(drawn at random) aware and trading at the start"),
@@ -1465,10 +1480,6 @@ def build_parameters(facts):
             "firms of these sectors take part in exchanges from the start: the scrap market "
             "(steelworks, scrap dealers, recyclers), "
             "ash sales to cement and the EU market exist today"),
-        "awareness_ceiling": p(0.6, "index in [0,1]", f"{SEED001} (legal.transaction_costs)",
-                               "value assumed: without a platform or facilitators awareness "
-                               "levels off here, so firms needing more trust never join "
-                               "(perceived high transaction costs with unclear benefits deter IS)"),
         "trust_threshold": p(0.5, "index in [0,1]", f"{SEED001} (is.trust_areas)",
                              "trust a firm needs before it enters an exchange"),
         "remining_capex_eur_per_t_yr": p(60.0, "EUR per (t/yr) of reprocessing capacity", PK,

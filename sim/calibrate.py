@@ -1,6 +1,6 @@
 """Fit the behavioural parameters to observed targets and report fitted against observed.
 
-    python -m sim.calibrate                       # reduced setting: 30 trials x 3 seeds x 24 months, 2 workers
+    python -m sim.calibrate                       # reduced setting: 150 trials x 3 seeds x 24 months, 2 workers
     python -m sim.calibrate --trials 200 --seeds 10 --months 60 --workers 8     # full setting
 
 The targets (``sim/data/calibration_targets.csv``: value, band, year, source address, the model
@@ -49,6 +49,8 @@ PRIORS = {
     "dumping_choice_scale_eur_t": (1.0, 40.0),
     # the most of its leftover a municipal service or MSME would dump
     "dump_propensity_max.msme": (0.1, 1.0),
+    # contacts a month telling a firm about exchanges without pilots: once in 20 years to twice a year
+    "awareness_contacts_per_month": (0.004, 0.2),
 }
 ASH = ("fly_ash", "bottom_ash")
 #: seeds of a trial: the default seed first
@@ -87,13 +89,17 @@ def model_outputs(model) -> dict[str, dict[str, float]]:
 
     - ``ash_sold_share``: coal fly and bottom ash shipped over ash generated (all firms);
     - ``municipal_dumped_share`` / ``_landfilled_share`` / ``_recycled_share``: of what the
-      municipal waste services generate, the share dumped, landfilled and shipped to users."""
+      municipal waste services generate, the share dumped, landfilled and shipped to users;
+    - ``aware_share``: of the firms outside the sectors trading from the start (the businesses a
+      survey of firms at large reaches), the share that have heard about exchanges (awareness
+      above 0), by economy and for the WB6 together (``WB6``)."""
     firms = model.firms
     municipal = (model.region.firms["sector"] == "municipal").to_numpy()
+    surveyed = ~model.region.firms["sector"].isin(model.params["sectors_trading_at_start"]).to_numpy()
     ash = [model.material_index[m] for m in ASH if m in model.material_index]
     n_e = model.n_economies
     sums = {key: np.zeros(n_e) for key in ("ash_gen", "ash_sold", "msw_gen", "msw_dumped", "msw_landfilled",
-                                           "msw_shipped")}
+                                           "msw_shipped", "aware", "surveyed")}
     start = model.config.months - WINDOW_MONTHS
     while model.running:
         model.step()
@@ -109,16 +115,21 @@ def model_outputs(model) -> dict[str, dict[str, float]]:
             per_firm = np.zeros(firms.n_firms)
             per_firm[rows] = array[rows][:, cols].sum(axis=1)
             sums[key] += np.bincount(e, weights=per_firm, minlength=n_e)
+        sums["aware"] += np.bincount(e, weights=surveyed & (firms.awareness > 0.0), minlength=n_e)
+        sums["surveyed"] += np.bincount(e, weights=surveyed, minlength=n_e)
 
     def share(num, den):
         return {code: float(sums[num][i] / sums[den][i]) if sums[den][i] > 0 else float("nan")
                 for i, code in enumerate(model.economy_codes)}
+
+    wb6 = model.is_wb6
 
     return {
         "ash_sold_share": share("ash_sold", "ash_gen"),
         "municipal_dumped_share": share("msw_dumped", "msw_gen"),
         "municipal_landfilled_share": share("msw_landfilled", "msw_gen"),
         "municipal_recycled_share": share("msw_shipped", "msw_gen"),
+        "aware_share": {**share("aware", "surveyed"), "WB6": float(sums["aware"][wb6].sum() / sums["surveyed"][wb6].sum())},
     }
 
 
@@ -259,7 +270,7 @@ def write_report(frame: pd.DataFrame, targets: pd.DataFrame, point_outputs: np.n
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sim.calibrate", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--trials", type=int, default=30, help="finished trials the study should hold (default 30)")
+    parser.add_argument("--trials", type=int, default=150, help="finished trials the study should hold (default 150)")
     parser.add_argument("--seeds", type=int, default=3, help="seeds per trial (default 3: 42, 1, 2)")
     parser.add_argument("--months", type=int, default=24, help="months per run (default 24; outputs over the last 12)")
     parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")

@@ -29,6 +29,8 @@ from sim.state import build_firm_arrays
 from sim.world import BY_PRODUCT, EOW, STATUSES, WASTE, Network
 
 log = logging.getLogger("sim")
+#: key of the contact draws' random stream (beside the seed)
+CONTACT_STREAM = 1
 
 
 class WB6Model(mesa.Model):
@@ -77,10 +79,11 @@ class WB6Model(mesa.Model):
         #: shipment classes of every material, and what they were made from (``shipment_class_matrix``)
         self._class_key, self._classes = None, None
         self.search_cost_eur_t = float(self.params["search_cost_eur_t"])
-        self.awareness_growth_per_month = float(self.params["awareness_growth_per_month"])
-        #: level awareness tends to by outreach alone; platforms and facilitators raise it
-        self.awareness_ceiling = float(self.params["awareness_ceiling"])
-        self.peer_participation = np.zeros(self.n_economies)
+        #: contacts per month that outreach campaigns of running pilots give a firm (the platform's)
+        self.outreach_contacts_per_month = 0.0
+        #: the uniforms of the firms' monthly contacts (``Firm.grow_awareness``), a stream of their own
+        #: so that runs differing in anything else draw the same contacts
+        self.contact_draws = np.random.default_rng([cfg.seed, CONTACT_STREAM])
         #: financial instruments running, in the order they started (pilots append them)
         self.instruments: list = []
 
@@ -90,6 +93,8 @@ class WB6Model(mesa.Model):
         self.firm_class = kind["firm"]
         self.sector_names = sorted(set(self.region.firms["sector"]))
         self.firms = build_firm_arrays(self, self.firm_class)
+        #: float[F] share of each firm's peers taking part, as the month began
+        self.peer_share = self._peer_share()
         #: what the run should be read with (written to the manifest)
         self.warnings: list[str] = []
         firm_sites = np.unique(self.firms.node)
@@ -269,7 +274,7 @@ class WB6Model(mesa.Model):
         self.market.open_month()
         for post in self.customs:
             post.reset_month()
-        self.peer_participation = self._peer_participation()
+        self.peer_share = self._peer_share()
         for regulator in self.regulators:
             regulator.step()
         for pro in self.pros:
@@ -314,10 +319,23 @@ class WB6Model(mesa.Model):
                 backlog[entry[2]] += entry[3]
         return backlog
 
-    def _peer_participation(self) -> np.ndarray:
-        counts = np.bincount(self.firms.economy, minlength=self.n_economies)
-        active = np.bincount(self.firms.economy, weights=self.firms.participating, minlength=self.n_economies)
-        return np.divide(active, counts, out=np.zeros(self.n_economies), where=counts > 0)
+    def _peer_share(self) -> np.ndarray:
+        """float[F]: the share of each firm's peers taking part in exchanges: the other firms of
+        its economy and sector, or of its economy where it is the only one of its sector."""
+        firms = self.firms
+        taking_part = firms.participating.astype(np.float64)
+
+        def others(cell: np.ndarray, n_cells: int) -> tuple[np.ndarray, np.ndarray]:
+            count = np.bincount(cell, minlength=n_cells)[cell] - 1
+            active = np.bincount(cell, weights=taking_part, minlength=n_cells)[cell] - taking_part
+            return count, active
+
+        sector_count, sector_active = others(firms.economy * len(self.sector_names) + firms.sector,
+                                             self.n_economies * len(self.sector_names))
+        economy_count, economy_active = others(firms.economy, self.n_economies)
+        count = np.where(sector_count > 0, sector_count, economy_count)
+        active = np.where(sector_count > 0, sector_active, economy_active)
+        return np.divide(active, count, out=np.zeros(firms.n_firms), where=count > 0)
 
     def run(self) -> None:
         while self.running:

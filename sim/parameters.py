@@ -57,8 +57,8 @@ STATUSES = ("waste", "by_product", "eow")
 for _name in (
     "transport_eur_tkm_road", "transport_eur_tkm_rail", "handling_eur_t", "holding_cost_eur_t_day",
     "waste_refusal_probability", "waste_notification_cost_eur_t", "domestic_waste_permit_cost_eur_t",
-    "status_application_months", "awareness_growth_per_month", "awareness_initial", "awareness_ceiling",
-    "trust_threshold", "remining_capex_eur_per_t_yr", "remining_opex_eur_t",
+    "status_application_months", "awareness_contacts_per_month", "awareness_peer_contacts_per_month",
+    "awareness_per_contact", "awareness_receptiveness_shape", "awareness_initial", "trust_threshold", "remining_capex_eur_per_t_yr", "remining_opex_eur_t",
     "remining_lifetime_years", "remining_throughput_share_per_year",
     "recycling_line_capex_eur_per_t_yr", "recycling_line_margin_eur_t", "informal_collection_rate",
     "stock_reclaim_share_per_year", "search_cost_eur_t", "inspection_days",

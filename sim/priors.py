@@ -41,8 +41,8 @@ PRIORS: dict[str, Prior] = {
     "parameters.holding_cost_eur_t_day": Prior(0.02, 0.15, "assumption: half to three times the base 0.05"),
     "parameters.status_application_months": Prior(3.0, 12.0, "assumption: 3 months (streamlined) to a year's "
                                                              "backlog for a status decision; base 6"),
-    "parameters.awareness_growth_per_month": Prior(0.005, 0.05, "assumption: a quarter to two and a half times "
-                                                                "the base 0.02 per month"),
+    "parameters.awareness_peer_contacts_per_month": Prior(0.05, 0.5, "assumption: word of mouth among peers, a "
+                                                                     "quarter to two and a half times the base 0.2"),
     "parameters.trust_threshold": Prior(0.3, 0.7, "assumption: trust a firm needs to trade, around the base 0.5"),
     "parameters.waste_refusal_probability": Prior(0.0, 0.3, "assumption: from no refusals to three in ten waste "
                                                             "notifications refused; base 0.1"),

@@ -38,6 +38,7 @@ class FirmArrays:
     participating: np.ndarray    # bool[F]
     awareness: np.ndarray        # float64[F] in [0, 1]
     trust_threshold: np.ndarray  # float64[F] awareness needed to take part
+    receptiveness: np.ndarray    # float64[F] how readily it hears about exchanges (mean 1)
     dump_propensity: np.ndarray  # float64[F] in [0, 1]
 
     @property
@@ -116,11 +117,13 @@ def build_firm_arrays(model, firm_class) -> FirmArrays:
         utilisation=np.zeros((n, m)), sold_share=np.zeros((n, m)), status=np.zeros((n, m), dtype=np.int64),
         status_month=np.full((n, m), -1, dtype=np.int64), applied=np.zeros((n, m), dtype=bool),
         participating=np.zeros(n, dtype=bool), awareness=np.zeros(n), trust_threshold=np.zeros(n),
-        dump_propensity=np.zeros(n), **arrays,
+        receptiveness=np.zeros(n), dump_propensity=np.zeros(n), **arrays,
     )
     state.participating[:] = firm_class.initial_participation(model, state)
     state.awareness[:] = state.participating
     state.trust_threshold[:] = np.clip(rng.normal(model.params["trust_threshold"], 0.15, n), 0.0, 1.0)
     propensity_cap = np.where(installation, dump_max["installation"], dump_max["msme"])
     state.dump_propensity[:] = rng.uniform(0.0, 1.0, n) * propensity_cap
+    shape = float(model.params["awareness_receptiveness_shape"])
+    state.receptiveness[:] = rng.gamma(shape, 1.0 / shape, n)
     return state

@@ -117,6 +117,21 @@ def utility_flows(source, available, capacity, demand, loss_share):
     return supplied, [x - y for x, y in zip(supplied, lost)], lost
 
 
+def poisson_counts(uniform, rate):
+    """Inversion of the Poisson distribution function, one value at a time: the smallest k with
+    P(N <= k) >= u, the terms summed as in a textbook."""
+    counts = []
+    for u, lam in zip(uniform, rate):
+        k, term = 0, math.exp(-lam)
+        cdf = term
+        while u > cdf and term > 0.0:
+            k += 1
+            term *= lam / k
+            cdf += term
+        counts.append(k)
+    return counts
+
+
 def staged_value(slope, intercept, uncertainty, points=20000):
     """E[max(slope g - intercept, 0)] for g = exp(s z - s^2 / 2), z standard normal, by the
     midpoint rule over z in [-8, 8]."""

@@ -45,7 +45,8 @@ def test_every_target_names_a_model_output_and_a_source():
     targets = calibrate.load_targets()
     assert set(targets["role"]) == {"fit", "holdout"}
     assert targets["source"].str.len().min() > 10
-    known = {"ash_sold_share", "municipal_dumped_share", "municipal_landfilled_share", "municipal_recycled_share"}
+    known = {"ash_sold_share", "municipal_dumped_share", "municipal_landfilled_share", "municipal_recycled_share",
+             "aware_share"}
     assert set(targets["output"]) <= known
 
 

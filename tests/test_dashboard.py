@@ -441,7 +441,8 @@ def test_dashboard_compares_with_the_baseline_draws_the_map_and_never_shows_a_tr
     for month in range(1, 5):
         timings.append(step(tab, month, horizon))
     with_pilot = expected_panels(baseline.with_pilot(PILOT, on=True), 4)
-    assert with_pilot["kpi-landfilled_total"] != after_four["kpi-landfilled_total"]
+    # some card shows it (at the cards' rounding a single figure may not: 10.2 Mt either way)
+    assert [key for key, text in with_pilot.items() if text != after_four.get(key)]
     assert_panels(tab, with_pilot)
     delta = tab.locator(".delta-landfilled").inner_text()
     assert delta[0] in "+−" and delta.endswith("vs baseline"), delta

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.kernels import all_pairs_shortest, clear_market, dump_shares, grade_factors, ledger_residuals, split_disposal
-from sim.kernels import staged_value
+from sim.kernels import all_pairs_shortest, clear_market, dump_shares, grade_factors, ledger_residuals, poisson_counts
+from sim.kernels import split_disposal, staged_value
 from sim.kernels import market as market_kernel
 from sim.kernels import routing as routing_kernel
 from tests import reference
@@ -258,6 +258,23 @@ def test_all_materials_at_once_equal_one_material_at_a_time(n_firms, n_materials
     assert len(got[0]) == len(expected[0])
     for a, b in zip(got, expected):
         assert np.array_equal(a, b)  # to the bit
+
+
+@settings(max_examples=50, deadline=None)
+@given(n=st.integers(1, 200), scale=st.sampled_from([0.01, 0.3, 3.0, 40.0]), seed=st.integers(0, 2**31 - 1))
+def test_poisson_counts_match_reference(n, scale, seed):
+    rng = np.random.default_rng(seed)
+    uniform, rate = rng.random(n), rng.random(n) * scale
+    rate[::7] = 0.0
+    assert poisson_counts(uniform, rate).tolist() == reference.poisson_counts(uniform, rate)
+
+
+def test_poisson_counts_have_the_poisson_mean_and_grow_with_the_rate():
+    rng = np.random.default_rng(3)
+    uniform = rng.random(200_000)
+    low, high = poisson_counts(uniform, np.full(200_000, 0.2)), poisson_counts(uniform, np.full(200_000, 0.3))
+    assert low.mean() == pytest.approx(0.2, rel=0.02) and high.var() == pytest.approx(0.3, rel=0.02)
+    assert (high >= low).all() and (high > low).any()  # the same draw never gives fewer contacts at a higher rate
 
 
 @settings(max_examples=25, deadline=None)

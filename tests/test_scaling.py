@@ -13,17 +13,17 @@ from sim.market import SHIPMENT_COLUMNS
 from sim.model import WB6Model
 from sim.synthetic import synthetic_scenario
 from sim.world import WASTE
+from tests import reference
 
 
-def decide_one_by_one(model, order):
-    """The firms' monthly rules applied firm by firm in ``order``: the applications filed, in order."""
-    firms, filed = model.firms, []
+def decide_one_by_one(model, order, heard):
+    """The firms' monthly rules applied firm by firm in ``order`` (``heard``: each firm's contacts
+    this month): the applications filed, in order."""
+    firms, filed, p = model.firms, [], model.params
     for i in order:
         took_part = firms.participating[i]
-        gap = model.awareness_ceiling - firms.awareness[i]
-        if gap > 0.0:
-            growth = model.awareness_growth_per_month * (1.0 + model.peer_participation[firms.economy[i]])
-            firms.awareness[i] += growth * gap
+        for _ in range(heard[i]):
+            firms.awareness[i] += p["awareness_per_contact"] * (1.0 - firms.awareness[i])
         if not took_part:
             if firms.awareness[i] >= firms.trust_threshold[i]:
                 firms.participating[i] = True
@@ -44,18 +44,37 @@ def test_firms_planned_together_decide_as_one_by_one(months):
     for _ in range(months):
         model.step()
     model.firms.applied[::3] = False  # fresh applications later on too
-    model.peer_participation = model._peer_participation()
+    model.peer_share = model._peer_share()
     order = model.rng.permutation(model.firms.n_firms)
-    before = model.firms.copy()
+    before, draws = model.firms.copy(), model.contact_draws.bit_generator.state
+    # the contacts plan_month draws next, by the plain inversion
+    heard = reference.poisson_counts(model.contact_draws.random(model.firms.n_firms), Firm.hearing_rate(model))
+    model.contact_draws.bit_generator.state = draws
     Firm.plan_month(model)
     planned = model.firms.copy()
     model.firms = before
-    filed = decide_one_by_one(model, order)
-    for name in ("awareness", "participating", "applied"):
+    filed = decide_one_by_one(model, order, heard)
+    assert any(heard), "nobody heard of exchanges: the test would not see awareness grow"
+    np.testing.assert_allclose(planned.awareness, model.firms.awareness, rtol=1e-12)
+    for name in ("participating", "applied"):
         np.testing.assert_array_equal(getattr(planned, name), getattr(model.firms, name), err_msg=name)
     assert filed, "no firm applied: the test would not see the order"
     tasks = model.firm_tasks
     assert [(int(i), m) for i in order for m in tasks.get(int(i), [])] == filed
+
+
+def test_peer_share_is_the_share_of_the_other_firms_of_the_economy_and_sector_taking_part():
+    model = WB6Model({"months": 12}, region=synthetic_scenario(400, seed=1))
+    for _ in range(3):
+        model.step()
+    firms = model.firms
+    expected = []
+    for i in range(firms.n_firms):
+        same_economy = [j for j in range(firms.n_firms) if j != i and firms.economy[j] == firms.economy[i]]
+        peers = [j for j in same_economy if firms.sector[j] == firms.sector[i]] or same_economy
+        expected.append(sum(firms.participating[j] for j in peers) / len(peers) if peers else 0.0)
+    assert 0.0 < np.mean(expected) < 1.0
+    np.testing.assert_allclose(model._peer_share(), expected, rtol=1e-12)
 
 
 def test_investment_prospects_include_every_firm_that_would_invest():

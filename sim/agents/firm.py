@@ -19,7 +19,7 @@ import numpy as np
 
 from sim.agents.kinds import actor_kind
 from sim.investment import FinancingTerms, Project
-from sim.kernels import dump_shares
+from sim.kernels import dump_shares, poisson_counts
 from sim.state import FirmArrays
 from sim.world import WASTE
 
@@ -78,14 +78,30 @@ class Firm(mesa.Agent):
         return (model.rng.random(firms.n_firms) < model.params["awareness_initial"]) | established
 
     @classmethod
+    def hearing_rate(cls, model) -> np.ndarray:
+        """float[F]: contacts per month through which each firm hears about exchanges, its
+        receptiveness times the sum of its sources: trade contacts, suppliers and authorities
+        (``awareness_contacts_per_month``), peers taking part (``awareness_peer_contacts_per_month``
+        times the share of its peers who do, ``model.peer_share``) and outreach campaigns of the
+        pilots running (``model.outreach_contacts_per_month``; seed 001 legal.transaction_costs,
+        is.trust_areas: firms do not know the benefits)."""
+        p = model.params
+        sources = (float(p["awareness_contacts_per_month"]) + model.outreach_contacts_per_month
+                   + float(p["awareness_peer_contacts_per_month"]) * model.peer_share)
+        return model.firms.receptiveness * sources
+
+    @classmethod
     def grow_awareness(cls, model) -> None:
-        """Awareness of exchanges grows with outreach and with the share of peers in the same
-        economy who trade, towards the level outreach can reach (raised by platforms and
-        facilitators; seed 001 legal.transaction_costs, is.trust_areas)."""
+        """Firms hear about exchanges through contacts: each month a firm's contacts are a
+        Poisson draw at its :meth:`hearing_rate` (one uniform per firm from the model's own stream
+        of contact draws, :func:`sim.kernels.poisson_counts`), and each closes
+        ``awareness_per_contact`` of the gap between its awareness and full awareness. Awareness
+        has no ceiling: it keeps rising while firms have contacts, faster where more peers take
+        part and outreach runs."""
         firms = model.firms
-        gap = model.awareness_ceiling - firms.awareness
-        growth = model.awareness_growth_per_month * (1.0 + model.peer_participation[firms.economy])
-        np.add(firms.awareness, growth * gap, out=firms.awareness, where=gap > 0.0)
+        heard = poisson_counts(model.contact_draws.random(firms.n_firms), cls.hearing_rate(model))
+        kept = (1.0 - float(model.params["awareness_per_contact"])) ** heard
+        firms.awareness[:] = 1.0 - (1.0 - firms.awareness) * kept
 
     @classmethod
     def decide_joining(cls, model, rows: np.ndarray) -> np.ndarray:

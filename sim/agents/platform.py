@@ -3,8 +3,10 @@ what they offer and need, run with outreach campaigns.
 
 Firms taking part in exchanges list on it. The more of them are listed, the cheaper finding a
 partner gets (search cost per tonne falls from the scenario's level towards the platform's
-floor). Its campaigns speed up how firms hear about exchanges and raise the awareness they
-can reach. It grows into that role over its start-up months.
+floor). Its campaigns, sales agents and facilitators reach a share of the firms each month
+(``outreach_share_per_month``): a firm reached hears about exchanges once more, as from any other
+contact (see ``Firm.grow_awareness``), so firms still join one by one as their awareness passes
+their own trust threshold. It grows into that role over its start-up months.
 
 Listing is matchmaking: a firm that lists learns of its nearest listed partners per material
 (``relation_seed_contacts`` of them; seed 001: "Include databases of operators",
@@ -22,18 +24,15 @@ from sim.agents.kinds import actor_kind
 
 @actor_kind("platform")
 class Platform(mesa.Agent):
-    def __init__(self, model, search_cost_floor_eur_t: float, awareness_ceiling: float,
-                 awareness_growth_per_month: float, ramp_months: int):
+    def __init__(self, model, search_cost_floor_eur_t: float, outreach_share_per_month: float, ramp_months: int):
         super().__init__(model)
         self.search_cost_floor_eur_t = search_cost_floor_eur_t
-        self.awareness_ceiling = awareness_ceiling
-        self.awareness_growth_per_month = awareness_growth_per_month
+        self.outreach_share_per_month = outreach_share_per_month
         self.ramp_months = ramp_months
         self.months_running = 0
         #: what firms faced before the platform
         self.search_cost_before = model.search_cost_eur_t
-        self.ceiling_before = model.awareness_ceiling
-        self.growth_before = model.awareness_growth_per_month
+        self.outreach_before = model.outreach_contacts_per_month
         self.listed_share = 0.0
         #: bool[F] firms listed on it
         self.listed = np.zeros(model.firms.n_firms, dtype=bool)
@@ -75,6 +74,4 @@ class Platform(mesa.Agent):
         self.listed_share = float(self.listed.mean())
         saving = max(self.search_cost_before - self.search_cost_floor_eur_t, 0.0)
         model.search_cost_eur_t = self.search_cost_before - saving * self.listed_share * maturity
-        model.awareness_ceiling = self.ceiling_before + maturity * max(self.awareness_ceiling - self.ceiling_before, 0.0)
-        model.awareness_growth_per_month = self.growth_before + maturity * max(
-            self.awareness_growth_per_month - self.growth_before, 0.0)
+        model.outreach_contacts_per_month = self.outreach_before + maturity * self.outreach_share_per_month

@@ -13,10 +13,8 @@ from sim.policies.base import Policy, PolicyParams, add_actors, param, register
 class SymbiosisPlatformParams(PolicyParams):
     #: search cost when every firm is listed
     search_cost_eur_t: float = param("EUR per tonne traded")
-    #: awareness firms can reach with the platform's outreach (never lowered)
-    awareness_ceiling: float = param("index in [0, 1]", 1.0)
-    #: awareness growth with campaigns and facilitators (never lowered)
-    awareness_growth_per_month: float = param("share of the gap per month", 1.0)
+    #: share of the firms its campaigns, sales agents and facilitators reach each month at full reach
+    outreach_share_per_month: float = param("share of firms per month", 1.0)
     #: months until the platform reaches full reach
     ramp_months: int = param("months")
 
@@ -31,8 +29,8 @@ class SymbiosisPlatform(Policy):
 
     def apply(self, model) -> None:
         p = self.params
-        self.platform = model.actor_classes["platform"](model, p.search_cost_eur_t, p.awareness_ceiling, p.awareness_growth_per_month,
-                                 p.ramp_months)
+        self.platform = model.actor_classes["platform"](model, p.search_cost_eur_t, p.outreach_share_per_month,
+                                                        p.ramp_months)
         add_actors(model, "platform", [self.platform])
 
     def on_step(self, model) -> None:
