@@ -47,10 +47,16 @@ def test_the_default_schedule_grows_construction_waste():
     assert generation(model, "F_MUN_RS_BELGRADE", "cd_waste") == pytest.approx(before * 1.02 ** 10, rel=1e-6)
 
 
+def beocin_fly_ash(years: list[int], factors: list[float]) -> pd.DataFrame:
+    """A schedule of Beocin cement plant's fly-ash intake."""
+    n = len(years)
+    return pd.DataFrame({"firm_id": ["F_RS_CE_BEOCIN"] * n, "material": ["fly_ash"] * n, "role": ["absorbs"] * n,
+                         "year": years, "factor": factors, "source": ["test"] * n, "assumption": [""] * n})
+
+
 def test_capacity_added_by_investment_survives_a_schedule():
     region = load_scenario()
-    table = pd.DataFrame({"firm_id": ["F_RS_CE_BEOCIN"] * 2, "material": ["fly_ash"] * 2, "role": ["absorbs"] * 2,
-                          "year": [2026, 2028], "factor": [1.0, 0.5], "source": ["test"] * 2, "assumption": [""] * 2})
+    table = beocin_fly_ash([2026, 2028], [1.0, 0.5])
     model = WB6Model({"months": 1}, region=region.with_tables(schedules=table))
     f, m = region.firms["firm_id"].tolist().index("F_RS_CE_BEOCIN"), model.material_index["fly_ash"]
     base = model.firms.capacity[f, m]
@@ -59,6 +65,22 @@ def test_capacity_added_by_investment_survives_a_schedule():
     assert model.firms.capacity[f, m] == pytest.approx(0.5 * base + 1000.0)
     model.schedules.apply(12)
     assert model.firms.capacity[f, m] == pytest.approx(0.75 * base + 1000.0)
+
+
+def test_a_new_plant_starts_on_its_commissioning_date():
+    """A plant at factor 0 until 2029 and 1 from 2030 has no intake before and its full intake after."""
+    region = load_scenario()
+    table = beocin_fly_ash([2029, 2030], [0.0, 1.0])
+    model = WB6Model({"months": 60}, region=region.with_tables(schedules=table))
+    f, m = region.firms["firm_id"].tolist().index("F_RS_CE_BEOCIN"), model.material_index["fly_ash"]
+    full = float(region.firm_streams.query("firm_id == 'F_RS_CE_BEOCIN' and material == 'fly_ash' "
+                                           "and role == 'absorbs'")["tonnes"].iloc[0])
+    received = []
+    for _ in range(60):
+        model.step()
+        received.append(model.market.flows.received[f, m])
+    assert model.firms.capacity[f, m] == pytest.approx(full / 12)  # t/yr in the table, t/month in the model
+    assert sum(received[:36]) == 0.0 and sum(received[48:]) > 0.0
 
 
 def test_bad_schedules_are_reported():
