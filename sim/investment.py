@@ -16,14 +16,17 @@ STOCK_MATERIALS = ("tailings", "slag", "red_mud", "fly_ash", "bottom_ash")
 RECYCLING_LINE_YEARS = 10
 
 
+def annuity_factor(rate: float, years: int) -> float:
+    """Present value of 1 a year for ``years`` years at ``rate`` (``years`` when the rate is not positive)."""
+    return years if rate <= 0 else (1.0 - (1.0 + rate) ** -years) / rate
+
+
 def grant_equivalent_eur(capex_eur: float, grant_eur: float, base_rate: float, rate: float, years: int) -> float:
     """Public support at grant equivalent, EUR: the grant plus the grant element of the loans
     (face value less the present value of their repayments at the commercial rate; OECD DAC
     grant element). ``capex_eur`` includes safeguards; loans finance what the grant does not."""
-    def annuity(r: float) -> float:
-        return years if r <= 0 else (1.0 - (1.0 + r) ** -years) / r
     loans = max(capex_eur - grant_eur, 0.0)
-    return grant_eur + loans * max(1.0 - annuity(base_rate) / annuity(rate), 0.0)
+    return grant_eur + loans * max(1.0 - annuity_factor(base_rate, years) / annuity_factor(rate, years), 0.0)
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,7 @@ class Project:
 
     def plant_npv(self, terms: "FinancingTerms"):
         """Net present value of building the plant now, at the grade investors expect."""
-        r, n = terms.rate, self.lifetime_years
-        annuity = n if r <= 0 else (1.0 - (1.0 + r) ** -n) / r
+        annuity = annuity_factor(terms.rate, self.lifetime_years)
         margin = self.annual_margin_eur + terms.revenue_support_eur_yr
         return -(self.capex_eur + terms.safeguards_eur - terms.grant_eur) + margin * annuity
 
@@ -66,9 +68,8 @@ class Project:
         later, the plant if the grade found makes it pay (``sim.kernels.staged_value``) and its permit
         is granted (``permit_odds``; nothing is spent on a plant refused); minus infinity where the
         grade is known."""
-        r, n = terms.rate, self.lifetime_years
-        annuity = n if r <= 0 else (1.0 - (1.0 + r) ** -n) / r
-        slope = np.asarray(self.annual_revenue_eur, dtype=float) * annuity
+        r = terms.rate
+        slope = np.asarray(self.annual_revenue_eur, dtype=float) * annuity_factor(r, self.lifetime_years)
         slope, intercept, uncertainty = (np.atleast_1d(np.array(x, dtype=float)) for x in np.broadcast_arrays(
             slope, slope - self.plant_npv(terms), self.grade_uncertainty))
         later = (1.0 + r) ** (-np.asarray(self.exploration_months) / MONTHS_PER_YEAR)
