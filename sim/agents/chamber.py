@@ -48,8 +48,10 @@ class Chamber(mesa.Agent):
 
     def invite(self) -> np.ndarray:
         """Firm rows invited: firms of its economies, those it has not reached first, in random order."""
-        firms = self.model.firms
-        members = np.flatnonzero(np.isin(firms.economy, self.economies))
+        model = self.model
+        among = np.zeros(model.n_economies, dtype=bool)
+        among[self.economies] = True
+        members = np.flatnonzero(among[model.firms.economy])
         order = self.model.rng.permutation(len(members))
         members = members[order]
         members = members[np.argsort(self.reached[members], kind="stable")]

@@ -39,7 +39,7 @@ class MappingTaskForce(mesa.Agent):
     def step(self) -> None:
         due = int((self.months_running + 1) * self.firms_per_month) - int(self.months_running * self.firms_per_month)
         self.months_running += 1
-        rows = self.next_firms(due)
+        rows = self.next_firms(due) if due else np.zeros(0, dtype=np.int64)  # most months map no one
         if len(rows):
             self.map(rows)
 
