@@ -221,7 +221,7 @@ class Relations:
 def every_material(rows: np.ndarray, n_materials: int) -> tuple[np.ndarray, np.ndarray]:
     """(firm, material) cells: each firm of ``rows`` asking about every material."""
     rows = np.asarray(rows, dtype=np.int64)
-    return np.repeat(rows, n_materials), np.tile(np.arange(n_materials), len(rows))
+    return np.repeat(rows, n_materials), np.arange(len(rows) * n_materials) % n_materials
 
 
 class NearestPartners:
