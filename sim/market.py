@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.agents.customs import crossing_costs
 from sim.kernels import clear_materials, split_disposal
 from sim.state import MonthFlows
 from sim.world import STATUSES, WASTE
@@ -105,9 +106,7 @@ class Market:
     def refresh_costs(self) -> None:
         """Recompute delivered costs when border costs or tariffs changed."""
         model, params = self.model, self.model.params
-        crossing_cost = np.array(
-            [c.crossing_cost(params["holding_cost_eur_t_day"]) for c in model.customs], dtype=float
-        ).reshape(len(model.customs), len(STATUSES)).T.copy()
+        crossing_cost = crossing_costs(model.customs, params["holding_cost_eur_t_day"])
         surcharge = np.full(len(STATUSES), params["handling_eur_t"] + model.search_cost_eur_t)
         surcharge[WASTE] += params["domestic_waste_permit_cost_eur_t"]
         road = params["transport_eur_tkm_road"] * model.transport_cost_multiplier
@@ -194,14 +193,16 @@ class Market:
         home = crossing < 0
         np.add.at(flows.received, (buyer[home], material[home]), tonnes[home])
         self.arrivals.append((first_id + np.flatnonzero(home), tonnes[home]))
-        for k in np.flatnonzero(~home).tolist():
-            post = model.customs[crossing[k]]
-            c = int(shipment_class[k])
-            n_cross = int(self.n_crossings[c, origin[k], dest[k]])
-            # later posts on the route are taken to be as busy as the first
-            delay[k] = n_cross * post.crossing_days(c)
-            filed = post.file(first_id + k, int(buyer[k]), int(material[k]), float(tonnes[k]), c)
-            outcome[k] = FILED if filed else REFUSED
+        away = np.flatnonzero(~home)
+        # later posts on the route are taken to be as busy as the first
+        n_cross = self.n_crossings[shipment_class[away], origin[away], dest[away]]
+        days = np.zeros(len(away))
+        columns = (crossing[away], shipment_class[away], buyer[away], material[away], tonnes[away])
+        for i, (k, at, c, to, m, t) in enumerate(zip(away.tolist(), *(column.tolist() for column in columns))):
+            post = model.customs[at]
+            days[i] = post.crossing_days(c)
+            outcome[k] = FILED if post.file(first_id + k, to, m, t, c) else REFUSED
+        delay[away] = n_cross * days
         sent = outcome != REFUSED
         np.add.at(flows.shipped, (seller[sent], material[sent]), tonnes[sent])
         np.add.at(self.sold, (seller[sent], material[sent]), tonnes[sent])
@@ -211,10 +212,11 @@ class Market:
             delay, outcome,
         )
 
-    def deliver(self, shipment: int, buyer: int, material: int, tonnes: float) -> None:
-        """Tonnes of a shipment lodged with customs reach the buyer's gate as customs clears them."""
-        self.flows.received[buyer, material] += tonnes
-        self.arrivals.append((np.array([shipment]), np.array([tonnes])))
+    def deliver(self, shipments: np.ndarray, buyers: np.ndarray, materials: np.ndarray, tonnes: np.ndarray) -> None:
+        """Tonnes of shipments lodged with customs reach the buyers' gates as customs clears them
+        (one entry per shipment, in the order cleared)."""
+        np.add.at(self.flows.received, (buyers, materials), tonnes)
+        self.arrivals.append((shipments, tonnes))
 
     def settle(self) -> None:
         """Buyers use what arrived; re-mining plants reprocess stock; leftovers are disposed of."""

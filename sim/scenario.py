@@ -20,6 +20,8 @@ from sim.errors import ScenarioError
 from sim.parameters import KEYED, NAMES, SCHEMA, STATUSES, declared_defaults
 
 DEFAULT_SCENARIO = Path(__file__).parent / "data"
+#: libyaml's parser where PyYAML was built with it (several times faster; the same documents)
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 FIRM_ROLES = ("generates", "absorbs", "stock")
 EPR_STATUSES = ("operational", "partial", "early", "none")
@@ -290,7 +292,7 @@ def _read_parameters(folder: Path) -> dict:
     path = folder / "parameters.yaml"
     try:
         text = path.read_text(encoding="utf-8")
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=YAML_LOADER)
     except FileNotFoundError as exc:
         raise ScenarioError(str(path), "file not found") from exc
     except yaml.MarkedYAMLError as exc:
@@ -302,7 +304,7 @@ def _read_parameters(folder: Path) -> dict:
     if not isinstance(raw, dict):
         raise ScenarioError(str(path), "must be a mapping of parameter name -> {value, unit, source}")
     # line of each parameter, so that a bad value is reported where it is written
-    lines = {key.value: key.start_mark.line + 1 for key, _ in yaml.compose(text).value}
+    lines = {key.value: key.start_mark.line + 1 for key, _ in yaml.compose(text, Loader=YAML_LOADER).value}
     given = {name: (entry["value"] if isinstance(entry, dict) and "value" in entry else entry)
              for name, entry in raw.items()}
     packaged = {} if folder.resolve() == DEFAULT_SCENARIO.resolve() else packaged_parameters()
@@ -328,7 +330,7 @@ def _apply_calibration(folder: Path, parameters: dict) -> None:
     if not path.exists():
         return
     try:
-        point = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("point", {})
+        point = (yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER) or {}).get("point", {})
     except (yaml.YAMLError, UnicodeDecodeError, OSError, AttributeError) as exc:
         raise ScenarioError(str(path), f"cannot be read as a calibration (YAML with a 'point' mapping): {exc}") from exc
     for name, value in point.items():

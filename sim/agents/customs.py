@@ -173,13 +173,14 @@ class Customs(mesa.Agent):
 
     def crossing_days(self, shipment_class: int) -> float:
         """Days a consignment of the class filed now spends crossing: paperwork (and consent) and
-        its time at the post."""
-        return self.documentary_days()[shipment_class] + self.time_at_post_days()[shipment_class]
-
-    def crossing_cost(self, holding_cost_eur_t_day: float) -> np.ndarray:
-        """EUR/t to pass this post for each shipment class (fees plus time at holding cost), as
-        traders expect it when they plan: at the load the post carries before the month's filings."""
-        return self.fee_eur_t + (self.documentary_days() + self.time_at_post_days()) * holding_cost_eur_t_day
+        its time at the post (one class of ``documentary_days() + time_at_post_days()``, summed
+        in the same order: it is asked for every shipment filed)."""
+        at_post = self.inspection_rate[shipment_class] * self.inspection_days + self.waiting_days()
+        paperwork = self.delay_days[shipment_class]
+        if shipment_class == WASTE:
+            at_post += self.waste_desk_days()
+            paperwork += self.consent_days()
+        return paperwork + at_post
 
     def file(self, shipment: int, buyer: int, material: int, tonnes: float, shipment_class: int) -> bool:
         """Lodge a shipment; a waste shipment may be refused consent. Returns True if accepted."""
@@ -201,11 +202,15 @@ class Customs(mesa.Agent):
         """Clear the queue first come, first served in each lane (the waste desk for notified
         waste, the lane the crossing's other traffic leaves for the rest), up to this month's
         capacity; of this month's filings the share still at the post at the month's end (time
-        at the post over the month's days) waits for the next month."""
-        held = np.minimum(self.time_at_post_days(self.waste_backlog_t + self.waste_filed_t) / DAYS_PER_MONTH, 1.0)
-        budget = {False: self.free_capacity_t_month, True: self.waste_desk_capacity_t_month}
+        at the post over the month's days) waits for the next month. What is cleared reaches
+        the buyers in one delivery."""
         carried = len(self.queue) - self.new
+        if self.new:
+            held = np.minimum(self.time_at_post_days(self.waste_backlog_t + self.waste_filed_t) / DAYS_PER_MONTH,
+                              1.0)
+        budget = {False: self.free_capacity_t_month, True: self.waste_desk_capacity_t_month}
         self.cleared_t = 0.0
+        cleared: list[tuple] = []
         waiting: deque[list] = deque()
         for k, entry in enumerate(self.queue):
             waste = entry[4] == WASTE
@@ -215,9 +220,11 @@ class Customs(mesa.Agent):
                 budget[waste] -= take
                 entry[3] -= take
                 self.cleared_t += take
-                self.model.market.deliver(entry[0], entry[1], entry[2], take)
+                cleared.append((entry[0], entry[1], entry[2], take))
             if entry[3] > 0.0:
                 waiting.append(entry)
+        if cleared:
+            self.model.market.deliver(*(np.array(column) for column in zip(*cleared)))
         self.queue = waiting
         self.new = 0
         self.backlog_t = sum(entry[3] for entry in self.queue)
@@ -228,6 +235,26 @@ class Customs(mesa.Agent):
     def reset_month(self) -> None:
         self.filings[:] = 0
         self.refusals = 0
+
+
+def crossing_costs(posts: list[Customs], holding_cost_eur_t_day: float) -> np.ndarray:
+    """float[class, post]: EUR/t to pass each post for each shipment class (fees plus time at
+    holding cost), as traders expect it when they plan: at the load the posts carry before the
+    month's filings. The arithmetic of ``fee + (documentary_days() + time_at_post_days()) *
+    holding`` post by post, done for all posts at once."""
+
+    def per_class(attribute: str) -> np.ndarray:
+        return np.array([getattr(post, attribute) for post in posts], dtype=float).reshape(len(posts), len(STATUSES))
+
+    def per_post(days) -> np.ndarray:
+        return np.array([days(post) for post in posts], dtype=float)
+
+    at_post = (per_class("inspection_rate") * per_post(lambda post: post.inspection_days)[:, None]
+               + per_post(lambda post: post.waiting_days())[:, None])
+    at_post[:, WASTE] += per_post(lambda post: post.waste_desk_days())
+    paperwork = per_class("delay_days")
+    paperwork[:, WASTE] += per_post(lambda post: post.consent_days())
+    return (per_class("fee_eur_t") + (paperwork + at_post) * holding_cost_eur_t_day).T.copy()
 
 
 def check_offices(model) -> set[str]:
