@@ -20,6 +20,8 @@ import networkx as nx
 import numpy as np
 from scipy.spatial import cKDTree
 
+from sim.kernels.relations import merge_links, nearest_fits
+
 EARTH_RADIUS_KM = 6371.0
 #: how links are made (a KPI column each: ``links_made_<how>``)
 LINK_SOURCES = ("colocation", "sector_links", "trade", "own_search", "event", "broker", "mapping", "park", "platform")
@@ -57,12 +59,13 @@ class Relations:
         self.contacts = int(p["relation_seed_contacts"])
         self.colocation_km = float(p["relation_colocation_km"])
         self.start = np.zeros(self.n + 1, dtype=np.int64)
+        self._everyone = np.ones(self.n, dtype=bool)
         self.partner = np.zeros(0, dtype=np.int64)
         self.trust = np.zeros(0)
         self._keys = np.zeros(0, dtype=np.int64)
         #: links made this month, by how they were made
         self.made: dict[str, int] = {}
-        self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray, str]] = []
         #: the nearest firms on each side of each material, from each site
         self.partners = NearestPartners(model.firms, unit_vectors(model.network.lat[model.firms.node],
                                                                   model.network.lon[model.firms.node]))
@@ -87,54 +90,25 @@ class Relations:
 
     def commit(self) -> None:
         """Merge the pending links into the graph and drop those whose trust fell below the
-        floor. Only the new entries are sorted; they are merged into the sorted arrays in place
-        of a rebuild, so a month's cost grows with the links made, not with the graph."""
+        floor (:func:`sim.kernels.relations.merge_links`: one pass over the sorted entries)."""
         pending, self._pending = self._pending, []
         if pending:
-            # count each new unordered pair once, under the first way it was made this month
-            pairs = np.concatenate([np.minimum(a, b) * self.n + np.maximum(a, b) for a, b, _, _ in pending])
-            part = np.repeat(np.arange(len(pending)), [len(a) for a, _, _, _ in pending])
-            pairs, first_seen = np.unique(pairs, return_index=True)
-            new = ~self._has(pairs)
-            counts = np.bincount(part[first_seen[new]], minlength=len(pending))
-            for (_, _, _, how), count in zip(pending, counts.tolist()):
-                self.made[how] = self.made.get(how, 0) + count
-        drop = self.trust < self.trust_floor
-        if drop.any():
-            self._change(self._keys[drop], -1)
-            self._keys, self.trust = self._keys[~drop], self.trust[~drop]
-        if pending:
-            a = np.concatenate([x for a, b, _, _ in pending for x in (a, b)])
-            b = np.concatenate([x for a, b, _, _ in pending for x in (b, a)])
-            t = np.concatenate([x for _, _, t, _ in pending for x in (t, t)])
-            keep = t >= self.trust_floor
-            key, t = a[keep] * self.n + b[keep], t[keep]
-            order = np.lexsort((-t, key))  # by key, highest trust first
-            key, t = key[order], t[order]
-            first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, dtype=bool)
-            key, t = key[first], t[first]
-            at = np.searchsorted(self._keys, key)
-            known = self._has(key, at)
-            self.trust[at[known]] = np.maximum(self.trust[at[known]], t[known])
-            fresh = ~known
-            self._keys = np.insert(self._keys, at[fresh], key[fresh])
-            self.trust = np.insert(self.trust, at[fresh], t[fresh])
-            self._change(key[fresh], +1)
+            a, b, trust = (np.concatenate(column) for column in list(zip(*pending))[:3])
+        else:
+            a, b, trust = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+        part = np.repeat(np.arange(len(pending)), [len(entry[0]) for entry in pending])
+        self._keys, self.trust, self.start, made = merge_links(self._keys, self.trust, a, b, trust, part,
+                                                               len(pending), self.n, self.trust_floor)
+        for (_, _, _, how), count in zip(pending, made.tolist()):
+            self.made[how] = self.made.get(how, 0) + count
         self.partner = self._keys % self.n
 
-    def _has(self, key: np.ndarray, at: np.ndarray | None = None) -> np.ndarray:
-        """bool[K]: whether each entry key (row * n + partner) is in the graph (``at``: its
-        insertion points in the sorted keys, if known)."""
+    def _has(self, key: np.ndarray) -> np.ndarray:
+        """bool[K]: whether each entry key (row * n + partner) is in the graph."""
         if len(self._keys) == 0:
             return np.zeros(len(key), dtype=bool)
-        if at is None:
-            at = np.searchsorted(self._keys, key)
+        at = np.searchsorted(self._keys, key)
         return self._keys[np.minimum(at, len(self._keys) - 1)] == key
-
-    def _change(self, key: np.ndarray, sign: int) -> None:
-        """Move the CSR row starts for entries ``key`` added (+1) or removed (-1)."""
-        per_row = np.bincount(key // self.n, minlength=self.n)
-        self.start[1:] += sign * np.cumsum(per_row)
 
     def graph(self) -> nx.Graph:
         """The links as a networkx graph of firm rows, with ``trust`` on each edge."""
@@ -170,28 +144,19 @@ class Relations:
         owner, side = owner[order], side[order]
         bound = chord(within_km) if np.isfinite(within_km) else np.inf
         partner = self.partners.nearest(side, owner, 16 * k, bound)
-        valid = partner >= 0
-        partner = np.where(valid, partner, 0)
-        selling, material = (side % 2 == 0)[:, None], (side // 2)[:, None]
-        owner = np.repeat(owner, partner.shape[1]).reshape(partner.shape)
-        seller, buyer = np.where(selling, owner, partner), np.where(selling, partner, owner)
-        valid &= (firms.quality[seller, material] >= firms.min_quality[buyer, material]) & (owner != partner)
-        if among is not None:
-            valid &= among[partner]
-        if unknown_only:
-            valid &= ~self.knows(owner.ravel(), partner.ravel()).reshape(partner.shape)
-        take = valid & (np.cumsum(valid, axis=1) <= k)
-        return owner[take], partner[take]
+        return nearest_fits(owner, side, partner, firms.quality, firms.min_quality,
+                            self._everyone if among is None else among, self._keys, self.n, k, unknown_only)
 
     def complementary(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(seller, buyer) pairs among firm rows ``rows`` that could trade some material on grade."""
         firms = self.model.firms
         rows = np.unique(np.asarray(rows, dtype=np.int64))
-        s, b = np.meshgrid(rows, rows, indexing="ij")
-        s, b = s.ravel(), b.ravel()
-        fits = (firms.offers[s] & (firms.capacity[b] > 0) & (firms.quality[s] >= firms.min_quality[b])).any(axis=1)
-        fits &= s != b
-        return s[fits], b[fits]
+        offers, takes = firms.offers[rows][:, None, :], (firms.capacity[rows] > 0)[None, :, :]
+        on_grade = firms.quality[rows][:, None, :] >= firms.min_quality[rows][None, :, :]
+        fits = (offers & takes & on_grade).any(axis=2)  # [seller, buyer]
+        np.fill_diagonal(fits, False)
+        s, b = np.nonzero(fits)
+        return rows[s], rows[b]
 
     def seed(self, established: np.ndarray) -> None:
         """First links: each firm knows its nearest trading partners (per material) within the
