@@ -34,6 +34,7 @@ import itertools
 import logging
 import multiprocessing
 import os
+import socket
 import sys
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -226,18 +227,44 @@ def _counted(frames, bar):
         yield frame
 
 
+def check_ray_address(address: str) -> None:
+    """A ``ConfigError`` unless ``address`` is ``local``, ``auto`` or ``host:port`` with a port
+    that answers (Ray itself waits minutes for a head that is not there)."""
+    if address in ("local", "auto"):
+        return
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise ConfigError("ray_address", f"{address!r} is neither 'local', 'auto' nor host:port", value=address)
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except OSError as exc:
+        raise ConfigError("ray_address", f"no Ray head answers at {address} ({exc})") from exc
+
+
+def connect_ray(address: str, workers: int):
+    """Ray, connected to the cluster at ``address`` (see :func:`_on_ray`)."""
+    try:
+        import ray
+    except ImportError as exc:
+        raise ConfigError("ray_address", "Ray is not installed (pip install -e '.[sweep]')") from exc
+    if not ray.is_initialized():
+        check_ray_address(address)
+        runtime_env = {"env_vars": {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}}
+        local = ({"num_cpus": workers, "include_dashboard": False, "_node_ip_address": "127.0.0.1"}
+                 if address == "local" else {})
+        try:
+            ray.init(address=address, log_to_driver=False, runtime_env=runtime_env, **local)
+        except ConnectionError as exc:
+            raise ConfigError("ray_address", f"cannot connect to a Ray cluster at {address!r}: {exc}") from exc
+    return ray
+
+
 def _on_ray(tasks: list[tuple], address: str, workers: int):
     """Each task as a Ray task of one CPU, on the cluster at ``address`` (``local``: a new head
     on this machine with ``workers`` CPUs; ``auto``: the one ``ray start`` started here;
     ``host:port``); results in the order of the tasks.
     The nodes import this project from the path it has here (a shared file system)."""
-    import ray
-
-    if not ray.is_initialized():
-        runtime_env = {"env_vars": {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}}
-        local = ({"num_cpus": workers, "include_dashboard": False, "_node_ip_address": "127.0.0.1"}
-                 if address == "local" else {})
-        ray.init(address=address, log_to_driver=False, runtime_env=runtime_env, **local)
+    ray = connect_ray(address, workers)
     remote = ray.remote(num_cpus=1)(_ray_task)
     for ref in [remote.remote(task) for task in tasks]:
         yield ray.get(ref)

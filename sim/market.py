@@ -122,10 +122,13 @@ class Market:
         if rerouted or not np.array_equal(surcharge, self._surcharge) or self.site_savings != self._savings_applied:
             self._surcharge = surcharge
             self.cost = self._route_cost + surcharge[:, None, None]
-            for (origin, dest), saving in self.site_savings.items():
-                if self.origin_row[origin] >= 0:
-                    at = self.cost[:, self.origin_row[origin], dest]
-                    self.cost[:, self.origin_row[origin], dest] = np.maximum(at - saving, 0.0)
+            if self.site_savings:
+                origin, dest = np.array(list(self.site_savings), dtype=np.int64).T
+                saving = np.array(list(self.site_savings.values()))
+                row = self.origin_row[origin]
+                shipped = row >= 0  # a pair whose origin ships nothing has no cost row
+                at = (slice(None), row[shipped], dest[shipped])
+                self.cost[at] = np.maximum(self.cost[at] - saving[shipped], 0.0)
             self._savings_applied = dict(self.site_savings)
 
     # ---- the month -----------------------------------------------------------------

@@ -20,6 +20,8 @@ import networkx as nx
 import numpy as np
 from scipy.spatial import cKDTree
 
+from sim.kernels.relations import merge_links, nearest_fits
+
 EARTH_RADIUS_KM = 6371.0
 #: how links are made (a KPI column each: ``links_made_<how>``)
 LINK_SOURCES = ("colocation", "sector_links", "trade", "own_search", "event", "broker", "mapping", "park", "platform")
@@ -57,14 +59,16 @@ class Relations:
         self.contacts = int(p["relation_seed_contacts"])
         self.colocation_km = float(p["relation_colocation_km"])
         self.start = np.zeros(self.n + 1, dtype=np.int64)
+        self._everyone = np.ones(self.n, dtype=bool)
         self.partner = np.zeros(0, dtype=np.int64)
         self.trust = np.zeros(0)
         self._keys = np.zeros(0, dtype=np.int64)
         #: links made this month, by how they were made
         self.made: dict[str, int] = {}
-        self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        self._points = unit_vectors(model.network.lat[model.firms.node], model.network.lon[model.firms.node])
-        self._trees: dict[tuple[str, int], tuple[np.ndarray, np.ndarray, cKDTree, dict]] = {}
+        self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray, str]] = []
+        #: the nearest firms on each side of each material, from each site
+        self.partners = NearestPartners(model.firms, unit_vectors(model.network.lat[model.firms.node],
+                                                                  model.network.lon[model.firms.node]))
 
     # ---- the graph ---------------------------------------------------------------------
     @property
@@ -79,61 +83,34 @@ class Relations:
         """Make links between firm rows a[k] and b[k] (taking effect at ``commit``); a link that
         exists keeps the higher trust."""
         a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
-        trust = np.broadcast_to(np.asarray(trust, dtype=float), a.shape)
+        trust = np.asarray(trust, dtype=float)
         keep = a != b
         if keep.any():
-            self._pending.append((a[keep], b[keep], trust[keep].copy(), how))
+            # (a scalar trust is spread without broadcasting's overhead: most links come with one)
+            trust = np.full(int(keep.sum()), trust) if trust.ndim == 0 else np.broadcast_to(trust, a.shape)[keep]
+            self._pending.append((a[keep], b[keep], trust, how))
 
     def commit(self) -> None:
         """Merge the pending links into the graph and drop those whose trust fell below the
-        floor. Only the new entries are sorted; they are merged into the sorted arrays in place
-        of a rebuild, so a month's cost grows with the links made, not with the graph."""
+        floor (:func:`sim.kernels.relations.merge_links`: one pass over the sorted entries)."""
         pending, self._pending = self._pending, []
         if pending:
-            # count each new unordered pair once, under the first way it was made this month
-            pairs = np.concatenate([np.minimum(a, b) * self.n + np.maximum(a, b) for a, b, _, _ in pending])
-            part = np.repeat(np.arange(len(pending)), [len(a) for a, _, _, _ in pending])
-            pairs, first_seen = np.unique(pairs, return_index=True)
-            new = ~self._has(pairs)
-            counts = np.bincount(part[first_seen[new]], minlength=len(pending))
-            for (_, _, _, how), count in zip(pending, counts.tolist()):
-                self.made[how] = self.made.get(how, 0) + count
-        drop = self.trust < self.trust_floor
-        if drop.any():
-            self._change(self._keys[drop], -1)
-            self._keys, self.trust = self._keys[~drop], self.trust[~drop]
-        if pending:
-            a = np.concatenate([x for a, b, _, _ in pending for x in (a, b)])
-            b = np.concatenate([x for a, b, _, _ in pending for x in (b, a)])
-            t = np.concatenate([x for _, _, t, _ in pending for x in (t, t)])
-            keep = t >= self.trust_floor
-            key, t = a[keep] * self.n + b[keep], t[keep]
-            order = np.lexsort((-t, key))  # by key, highest trust first
-            key, t = key[order], t[order]
-            first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, dtype=bool)
-            key, t = key[first], t[first]
-            at = np.searchsorted(self._keys, key)
-            known = self._has(key, at)
-            self.trust[at[known]] = np.maximum(self.trust[at[known]], t[known])
-            fresh = ~known
-            self._keys = np.insert(self._keys, at[fresh], key[fresh])
-            self.trust = np.insert(self.trust, at[fresh], t[fresh])
-            self._change(key[fresh], +1)
+            a, b, trust = (np.concatenate(column) for column in list(zip(*pending))[:3])
+        else:
+            a, b, trust = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+        part = np.repeat(np.arange(len(pending)), [len(entry[0]) for entry in pending])
+        self._keys, self.trust, self.start, made = merge_links(self._keys, self.trust, a, b, trust, part,
+                                                               len(pending), self.n, self.trust_floor)
+        for (_, _, _, how), count in zip(pending, made.tolist()):
+            self.made[how] = self.made.get(how, 0) + count
         self.partner = self._keys % self.n
 
-    def _has(self, key: np.ndarray, at: np.ndarray | None = None) -> np.ndarray:
-        """bool[K]: whether each entry key (row * n + partner) is in the graph (``at``: its
-        insertion points in the sorted keys, if known)."""
+    def _has(self, key: np.ndarray) -> np.ndarray:
+        """bool[K]: whether each entry key (row * n + partner) is in the graph."""
         if len(self._keys) == 0:
             return np.zeros(len(key), dtype=bool)
-        if at is None:
-            at = np.searchsorted(self._keys, key)
+        at = np.searchsorted(self._keys, key)
         return self._keys[np.minimum(at, len(self._keys) - 1)] == key
-
-    def _change(self, key: np.ndarray, sign: int) -> None:
-        """Move the CSR row starts for entries ``key`` added (+1) or removed (-1)."""
-        per_row = np.bincount(key // self.n, minlength=self.n)
-        self.start[1:] += sign * np.cumsum(per_row)
 
     def graph(self) -> nx.Graph:
         """The links as a networkx graph of firm rows, with ``trust`` on each edge."""
@@ -146,70 +123,42 @@ class Relations:
         return g
 
     # ---- finding partners ---------------------------------------------------------------
-    def nearest(self, rows: np.ndarray, material: int, k: int, within_km: float = np.inf,
+    def nearest(self, rows: np.ndarray, materials: int | np.ndarray, k: int, within_km: float = np.inf,
                 among: np.ndarray | None = None, unknown_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """(firm, partner) pairs: for each firm of ``rows``, its ``k`` nearest firms on the other
-        side of ``material`` (buyers of what it offers, or sellers of what it takes in, by
-        straight distance) that could trade with it on grade, within ``within_km``, among the
-        firms marked in ``among`` (bool[F]) if given, and not linked to it yet if
-        ``unknown_only``. (The nearest 16 k candidates are looked at.)"""
+        """(firm, partner) pairs: for each firm ``rows[i]`` asking about ``materials[i]`` (one
+        material for all, or one each), its ``k`` nearest firms on the other side of that material
+        (buyers of what it offers, or sellers of what it takes in, by straight distance) that
+        could trade with it on grade, within ``within_km``, among the firms marked in ``among``
+        (bool[F]) if given, and not linked to it yet if ``unknown_only``. (The nearest 16 k
+        candidates are looked at.) Pairs come material by material, a material's sellers asking
+        before its buyers, each in the order of ``rows``, nearest partner first."""
         firms = self.model.firms
         rows = np.asarray(rows, dtype=np.int64)
-        out_a, out_b = [], []
-        for role, side in (("sell", firms.offers[:, material]), ("buy", firms.capacity[:, material] > 0)):
-            asking = rows[side[rows]]
-            if len(asking) == 0:
-                continue
-            candidates, tree, answers = self._tree(role, material)
-            if len(candidates) == 0:
-                continue
-            query = min(16 * k, len(candidates))
-            bound = chord(within_km) if np.isfinite(within_km) else np.inf
-            # a tree gives a site the same answer every time: one firm's question (a broker's) is kept
-            key = (int(asking[0]), query, bound) if len(asking) == 1 else None
-            found = answers.get(key)
-            if found is None:
-                _, found = tree.query(self._points[asking], k=query, distance_upper_bound=bound)
-                found = np.asarray(found).reshape(len(asking), query)
-                if key is not None:
-                    answers[key] = found
-            valid = found < len(candidates)
-            partner = candidates[np.where(valid, found, 0)]
-            owner = np.repeat(asking, query).reshape(partner.shape)
-            seller, buyer = (owner, partner) if role == "sell" else (partner, owner)
-            valid &= (firms.quality[seller, material] >= firms.min_quality[buyer, material]) & (owner != partner)
-            if among is not None:
-                valid &= among[partner]
-            if unknown_only:
-                valid &= ~self.knows(owner.ravel(), partner.ravel()).reshape(owner.shape)
-            take = valid & (np.cumsum(valid, axis=1) <= k)
-            out_a.append(owner[take])
-            out_b.append(partner[take])
-        if not out_a:
+        materials = np.asarray(materials, dtype=np.int64)
+        if materials.ndim == 0:
+            materials = np.full(len(rows), materials)
+        sells, buys = firms.offers[rows, materials], firms.capacity[rows, materials] > 0
+        owner = np.concatenate([rows[sells], rows[buys]])
+        side = np.concatenate([2 * materials[sells], 2 * materials[buys] + 1])
+        if len(owner) == 0 or k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        return np.concatenate(out_a), np.concatenate(out_b)
-
-    def _tree(self, role: str, material: int) -> tuple[np.ndarray, cKDTree, dict]:
-        """Firms on the other side of ``material``, a KD-tree of their sites (rebuilt when that
-        set changes, as when a plant adds capacity) and the answers it gave single firms."""
-        firms = self.model.firms
-        other = firms.capacity[:, material] > 0 if role == "sell" else firms.offers[:, material]
-        cached = self._trees.get((role, material))
-        if cached is None or not np.array_equal(cached[0], other):
-            candidates = np.flatnonzero(other)
-            cached = (other.copy(), candidates, cKDTree(self._points[candidates]), {})  # offers[:, m] is a view
-            self._trees[(role, material)] = cached
-        return cached[1:]
+        order = np.argsort(side, kind="stable")
+        owner, side = owner[order], side[order]
+        bound = chord(within_km) if np.isfinite(within_km) else np.inf
+        partner = self.partners.nearest(side, owner, 16 * k, bound)
+        return nearest_fits(owner, side, partner, firms.quality, firms.min_quality,
+                            self._everyone if among is None else among, self._keys, self.n, k, unknown_only)
 
     def complementary(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(seller, buyer) pairs among firm rows ``rows`` that could trade some material on grade."""
         firms = self.model.firms
         rows = np.unique(np.asarray(rows, dtype=np.int64))
-        s, b = np.meshgrid(rows, rows, indexing="ij")
-        s, b = s.ravel(), b.ravel()
-        fits = (firms.offers[s] & (firms.capacity[b] > 0) & (firms.quality[s] >= firms.min_quality[b])).any(axis=1)
-        fits &= s != b
-        return s[fits], b[fits]
+        offers, takes = firms.offers[rows][:, None, :], (firms.capacity[rows] > 0)[None, :, :]
+        on_grade = firms.quality[rows][:, None, :] >= firms.min_quality[rows][None, :, :]
+        fits = (offers & takes & on_grade).any(axis=2)  # [seller, buyer]
+        np.fill_diagonal(fits, False)
+        s, b = np.nonzero(fits)
+        return rows[s], rows[b]
 
     def seed(self, established: np.ndarray) -> None:
         """First links: each firm knows its nearest trading partners (per material) within the
@@ -267,3 +216,93 @@ class Relations:
         margin = np.clip((firms.quality[s, m] - floor) / np.maximum(1.0 - floor, 1e-9), 0.0, 1.0)
         draws = self.model.rng.random(len(shipments))
         return draws >= self.complaint_max * (1.0 - margin)
+
+
+def every_material(rows: np.ndarray, n_materials: int) -> tuple[np.ndarray, np.ndarray]:
+    """(firm, material) cells: each firm of ``rows`` asking about every material."""
+    rows = np.asarray(rows, dtype=np.int64)
+    return np.repeat(rows, n_materials), np.arange(len(rows) * n_materials) % n_materials
+
+
+class NearestPartners:
+    """The firms on one side of a material nearest to each firm site, by straight distance.
+
+    Side ``2 m`` of material ``m`` is its buyers (firms with capacity for it: what a seller asks
+    for), side ``2 m + 1`` its sellers (firms offering it). A KD-tree of each side's firms is
+    built when first asked and again when the side's firms change (as when a plant adds
+    capacity). A tree gives a site the same answer every time, so each site's answer is kept
+    until its side changes: most of a month's searches read answers instead of querying."""
+
+    def __init__(self, firms, points: np.ndarray):
+        self.firms = firms
+        #: float64[F, 3] each firm's site on the unit sphere
+        self.points = points
+        _, first, site = np.unique(firms.node, return_index=True, return_inverse=True)
+        #: int64[F] each firm's site, and float64[S, 3] the sites on the unit sphere
+        self.site, self.site_points = site.ravel(), points[first]
+        #: bool[F, 2M] the firms on each side when last looked at
+        self.members = self._sides()
+        #: int64[2M] the firms on each side
+        self.sizes = self.members.sum(axis=0)
+        self.trees: list[tuple[np.ndarray, cKDTree] | None] = [None] * self.members.shape[1]
+        #: (partners looked at, distance bound) -> (int32[2M, S, width] partner firm rows, nearest
+        #: first, -1 past the last; bool[2M, S] whether a site's answer is known)
+        self.answers: dict[tuple[int, float], tuple[np.ndarray, np.ndarray]] = {}
+
+    def _sides(self) -> np.ndarray:
+        """bool[F, 2M]: the firms on each side of each material now."""
+        firms = self.firms
+        sides = np.empty((firms.n_firms, firms.capacity.shape[1], 2), dtype=bool)
+        sides[:, :, 0], sides[:, :, 1] = firms.capacity > 0, firms.offers
+        return sides.reshape(firms.n_firms, -1)
+
+    def _look_at(self, sides: np.ndarray) -> None:
+        """Bring the members of ``sides`` (sorted, int64) up to date, forgetting the trees and
+        answers of those whose firms changed (only the sides asked about are compared, so a
+        single firm's question costs the same in a large region)."""
+        material, sells = sides // 2, sides % 2 == 1
+        now = np.where(sells, self.firms.offers[:, material], self.firms.capacity[:, material] > 0)
+        changed = (now != self.members[:, sides]).any(axis=0)
+        if changed.any():
+            self.members[:, sides[changed]] = now[:, changed]
+            self.sizes[sides[changed]] = now[:, changed].sum(axis=0)
+            for s in sides[changed].tolist():
+                self.trees[s] = None
+            for _, known in self.answers.values():
+                known[sides[changed]] = False
+
+    def nearest(self, side: np.ndarray, firm: np.ndarray, width: int, bound: float) -> np.ndarray:
+        """int64[K, <= width]: the ``width`` firms of side ``side[k]`` (sorted) nearest to the site
+        of firm ``firm[k]`` within the chord ``bound`` on the unit sphere, nearest first (-1 where
+        there are fewer; columns no side can fill are left out)."""
+        self._look_at(side[np.concatenate(([True], side[1:] != side[:-1]))])
+        n_sites = len(self.site_points)
+        if (width, bound) not in self.answers:
+            self.answers[width, bound] = (np.full((len(self.trees), n_sites, width), -1, dtype=np.int32),
+                                          np.zeros((len(self.trees), n_sites), dtype=bool))
+        table, known = self.answers[width, bound]
+        site = self.site[firm]
+        unknown = ~known[side, site]
+        if unknown.any():
+            cells = np.unique(side[unknown] * n_sites + site[unknown])
+            for s in np.unique(cells // n_sites).tolist():
+                at = cells[cells // n_sites == s] % n_sites
+                table[s, at] = self._query(s, at, width, bound)
+                known[s, at] = True
+        # past the most firms any of these sides has, every answer is -1
+        most = int(self.sizes[side].max())
+        return table[side, site, :most].astype(np.int64)
+
+    def _query(self, side: int, sites: np.ndarray, width: int, bound: float) -> np.ndarray:
+        """int64[len(sites), width]: the tree's answer for ``sites`` (firm rows, -1 past the last)."""
+        if self.trees[side] is None:
+            candidates = np.flatnonzero(self.members[:, side])
+            self.trees[side] = candidates, cKDTree(self.points[candidates]) if len(candidates) else None
+        candidates, tree = self.trees[side]
+        found = np.full((len(sites), width), -1, dtype=np.int64)
+        query = min(width, len(candidates))
+        if query:
+            _, at = tree.query(self.site_points[sites], k=query, distance_upper_bound=bound)
+            at = np.asarray(at).reshape(len(sites), query)
+            found[:, :query] = np.where(at < len(candidates), candidates[np.minimum(at, len(candidates) - 1)], -1)
+        return found

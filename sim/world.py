@@ -88,20 +88,17 @@ class Network:
         first_crossing, n_crossings of the same shape (see ``all_pairs_shortest``).
         """
         # classes that pay the same at every border share their routes
-        border_costs, class_routes = np.unique(crossing_cost, axis=0, return_inverse=True)
-        keys = [(origins.tobytes(), eur_per_tkm_road, eur_per_tkm_rail, row.tobytes()) for row in border_costs]
-        new = [i for i, key in enumerate(keys) if key not in self._routes]
+        keys = [(origins.tobytes(), eur_per_tkm_road, eur_per_tkm_rail, row.tobytes()) for row in crossing_cost]
+        new = {key: c for c, key in enumerate(keys) if key not in self._routes}
         if new:
             base = self.edge_km * np.where(self.edge_rail, eur_per_tkm_rail, eur_per_tkm_road)
             weights = np.repeat(base[None, :], len(new), axis=0)
             into_crossing = self.crossing_of_edge >= 0
-            weights[:, into_crossing] += border_costs[new][:, self.crossing_of_edge[into_crossing]]
+            weights[:, into_crossing] += crossing_cost[list(new.values())][:, self.crossing_of_edge[into_crossing]]
             found = all_pairs_shortest(self.indptr, self.indices, weights, origins, self.crossing_of_node)
-            routes = {keys[i]: tuple(part[j] for part in found) for j, i in enumerate(new)}
-        else:
-            routes = {}
-        self._routes = {key: self._routes[key] if key in self._routes else routes[key] for key in keys}
-        cost, first, count = (np.stack([self._routes[key][part] for key in keys])[class_routes] for part in range(3))
+            self._routes.update((key, tuple(part[j] for part in found)) for j, key in enumerate(new))
+        self._routes = {key: self._routes[key] for key in keys}
+        cost, first, count = (np.stack([self._routes[key][part] for key in keys]) for part in range(3))
         cost += class_surcharge[:, None, None]
         return cost, first, count
 

@@ -151,3 +151,54 @@ def staged_value(slope, intercept, uncertainty, points=20000):
 
 def grade_factors(normal_draws, uncertainty):
     return [math.exp(s * z - 0.5 * s * s) for z, s in zip(normal_draws, uncertainty)]
+
+
+def merge_links(keys, trust, a, b, link_trust, part, n_parts, n_firms, floor):
+    """The graph as a dict of entry -> trust: new pairs counted where they first appear and
+    given their highest trust, entries below the floor dropped, then the new pairs written in."""
+    graph = dict(zip(keys.tolist(), trust.tolist()))
+    made = [0] * n_parts
+    new: dict[tuple[int, int], list] = {}
+    for x, y, t, way in zip(a.tolist(), b.tolist(), link_trust.tolist(), part.tolist()):
+        pair = (min(x, y), max(x, y))
+        if pair in new:
+            new[pair][1] = max(new[pair][1], t)
+        else:
+            new[pair] = [way, t]
+    for (low, high), (way, _) in new.items():
+        if low * n_firms + high not in graph:
+            made[way] += 1
+    graph = {key: t for key, t in graph.items() if t >= floor}
+    for (low, high), (_, t) in new.items():
+        if t >= floor:
+            for key in (low * n_firms + high, high * n_firms + low):
+                graph[key] = max(graph[key], t) if key in graph else t
+    merged = sorted(graph)
+    start = [sum(1 for key in merged if key // n_firms < row) for row in range(n_firms + 1)]
+    return merged, [graph[key] for key in merged], start, made
+
+
+def nearest_fits(owner, side, nearest, quality, min_quality, among, keys, n_firms, k, unknown_only):
+    linked = set(keys.tolist())
+    firms, partners = [], []
+    for o, s, row in zip(owner.tolist(), side.tolist(), nearest.tolist()):
+        m, fits = s // 2, []
+        for p in row:
+            if p < 0 or p == o or not among[p]:
+                continue
+            seller, buyer = (o, p) if s % 2 == 0 else (p, o)
+            if quality[seller][m] >= min_quality[buyer][m] and not (unknown_only and o * n_firms + p in linked):
+                fits.append(p)
+        firms += [o] * len(fits[:k])
+        partners += fits[:k]
+    return firms, partners
+
+
+def capped_contacts(sellers, buyers, n_firms, cap):
+    made, keep = [0] * n_firms, []
+    for s, b in zip(sellers.tolist(), buyers.tolist()):
+        keep.append(made[s] < cap and made[b] < cap)
+        if keep[-1]:
+            made[s] += 1
+            made[b] += 1
+    return keep

@@ -5,10 +5,6 @@ tasks on a local head give the same outcomes as local worker processes."""
 
 from __future__ import annotations
 
-import secrets
-import shutil
-import tempfile
-
 import pandas as pd
 import pytest
 
@@ -110,19 +106,7 @@ def test_bad_configuration_refused_before_any_run(tmp_path):
 @pytest.mark.slow
 @pytest.mark.ray
 @pytest.mark.timeout(300)
-def test_a_batch_through_ray_on_a_local_head_gives_the_local_outcomes(tmp_path, monkeypatch, configs, in_process):
+def test_a_batch_through_ray_on_a_local_head_gives_the_local_outcomes(local_ray, configs, in_process):
     """Ray tasks on a local head (127.0.0.1, 2 CPUs) in place of worker processes: the same outcomes."""
-    # a short temp folder of its own (Ray's socket paths must fit in 107 characters) and a token of
-    # its own rather than one saved in the home folder; Ray reads them when first imported
-    ray_tmp = tempfile.mkdtemp(prefix="ray", dir="/tmp")
-    monkeypatch.setenv("RAY_TMPDIR", ray_tmp)
-    monkeypatch.setenv("RAY_USAGE_STATS_ENABLED", "0")
-    monkeypatch.setenv("RAY_AUTH_MODE", "token")
-    monkeypatch.setenv("RAY_AUTH_TOKEN", secrets.token_hex(16))
-    ray = pytest.importorskip("ray")
-    try:
-        through_ray = run_batch(configs, workers=2, ray_address="local")
-    finally:
-        ray.shutdown()
-        shutil.rmtree(ray_tmp, ignore_errors=True)
+    through_ray = run_batch(configs, workers=2, ray_address="local")
     pd.testing.assert_frame_equal(through_ray.outcomes, in_process.outcomes, check_exact=True)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from sim.kernels.relations import capped_contacts, merge_links, nearest_fits
 from sim.market import DELIVERED, REFUSED, Shipments
 from sim.model import WB6Model
-from sim.relations import Relations
+from sim.relations import Relations, every_material
+from tests import reference
 from sim.world import haversine_km
 
 
@@ -104,3 +108,54 @@ def test_own_search_links_firms_over_the_years():
     start = model.relations.n_links
     model.run()
     assert model.relations.made.get("own_search", 0) > 0 and model.relations.n_links > start
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(2, 30), links=st.integers(0, 60), new=st.integers(0, 40), seed=st.integers(0, 2**31 - 1))
+def test_merging_links_matches_reference(n, links, new, seed):
+    rng = np.random.default_rng(seed)
+    a, b = rng.integers(0, n, links), rng.integers(0, n, links)
+    a, b = a[a != b], b[a != b]
+    pairs = np.unique(np.minimum(a, b) * n + np.maximum(a, b))
+    low, high = np.divmod(pairs, n)
+    keys = np.concatenate([low * n + high, high * n + low])
+    trust = np.tile(rng.choice([0.05, 0.3, 0.8], len(pairs)), 2)[np.argsort(keys)]
+    keys = np.sort(keys)
+    x, y = rng.integers(0, n, new), rng.integers(0, n, new)
+    x, y = x[x != y], y[x != y]
+    t, part = rng.choice([0.05, 0.3, 0.5, 0.9], len(x)), rng.integers(0, 3, len(x))
+    got = merge_links(keys, trust, x, y, t, part, 3, n, 0.1)
+    want = reference.merge_links(keys, trust, x, y, t, part, 3, n, 0.1)
+    assert [v.tolist() for v in got] == [list(v) for v in want]
+
+
+@settings(max_examples=60, deadline=None)
+@given(f=st.integers(1, 25), m=st.integers(1, 4), asking=st.integers(0, 20), width=st.integers(0, 8),
+       k=st.integers(0, 3), unknown_only=st.booleans(), seed=st.integers(0, 2**31 - 1))
+def test_nearest_fits_match_reference(f, m, asking, width, k, unknown_only, seed):
+    rng = np.random.default_rng(seed)
+    owner, side = rng.integers(0, f, asking), rng.integers(0, 2 * m, asking)
+    nearest = np.where(rng.random((asking, width)) < 0.2, -1, rng.integers(0, f, (asking, width)))
+    quality, min_quality = rng.random((f, m)), rng.random((f, m)) * 0.6
+    among = rng.random(f) < 0.8
+    keys = np.unique(rng.integers(0, f * f, 2 * f))
+    got = nearest_fits(owner, side, nearest, quality, min_quality, among, keys, f, k, unknown_only)
+    want = reference.nearest_fits(owner, side, nearest, quality, min_quality, among, keys, f, k, unknown_only)
+    assert [v.tolist() for v in got] == [list(v) for v in want]
+
+
+def test_asking_about_many_materials_at_once_gives_the_pairs_of_one_material_at_a_time(model):
+    rel, n_materials = model.relations, model.n_materials
+    rows = np.array([5, 0, 17, 3, 40]) % rel.n
+    by_one = [rel.nearest(rows, m, 2, among=model.firms.participating) for m in range(n_materials)]
+    at_once = rel.nearest(*every_material(rows, n_materials), 2, among=model.firms.participating)
+    assert [v.tolist() for v in at_once] == [np.concatenate([pairs[i] for pairs in by_one]).tolist() for i in (0, 1)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(f=st.integers(2, 20), pairs=st.integers(0, 60), cap=st.integers(0, 4), seed=st.integers(0, 2**31 - 1))
+def test_capped_contacts_match_reference(f, pairs, cap, seed):
+    rng = np.random.default_rng(seed)
+    sellers, buyers = rng.integers(0, f, pairs), rng.integers(0, f, pairs)
+    got = capped_contacts(sellers, buyers, f, cap)
+    assert got.tolist() == reference.capped_contacts(sellers, buyers, f, cap)

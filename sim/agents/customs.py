@@ -24,6 +24,7 @@ clear, cleared first the next month."""
 
 from __future__ import annotations
 
+import math
 from collections import deque
 
 import mesa
@@ -151,7 +152,7 @@ class Customs(mesa.Agent):
         if load_t is None:
             load_t = self.waste_backlog_t + max(self.waste_expected_t, self.waste_filed_t)
         queue = queue_days(self.waste_check_days, load_t, self.waste_desk_capacity_t_month)
-        return self.waste_opening_days + queue / self.waste_open_share if np.isfinite(queue) else np.inf
+        return self.waste_opening_days + queue / self.waste_open_share if math.isfinite(queue) else np.inf
 
     def time_at_post_days(self, waste_load_t: float | None = None) -> np.ndarray:
         """Expected days a consignment of each class spends at this post: the expected
@@ -163,7 +164,7 @@ class Customs(mesa.Agent):
     def consent_days(self) -> float:
         """Days a waste shipment filed now waits for notification and consent: the slower of the
         two authorities under the post's decision deadline."""
-        return max(authority.consent_days(self.decision_deadline_days) for authority in self.authorities)
+        return max([authority.consent_days(self.decision_deadline_days) for authority in self.authorities])
 
     def documentary_days(self) -> np.ndarray:
         """float[class]: paperwork days per shipment class, consent included for waste."""
@@ -206,23 +207,27 @@ class Customs(mesa.Agent):
         the buyers in one delivery."""
         carried = len(self.queue) - self.new
         if self.new:
-            held = np.minimum(self.time_at_post_days(self.waste_backlog_t + self.waste_filed_t) / DAYS_PER_MONTH,
-                              1.0)
+            # share of each class's new filings cleared this month, kept as numpy floats: the
+            # built-in sum of the backlog below adds Python floats with compensation but numpy
+            # floats plainly, so their type decides the backlog's last bit
+            passed = 1.0 - np.minimum(self.time_at_post_days(self.waste_backlog_t + self.waste_filed_t)
+                                      / DAYS_PER_MONTH, 1.0)
         budget = {False: self.free_capacity_t_month, True: self.waste_desk_capacity_t_month}
-        self.cleared_t = 0.0
+        cleared_t = 0.0
         cleared: list[tuple] = []
         waiting: deque[list] = deque()
         for k, entry in enumerate(self.queue):
             waste = entry[4] == WASTE
-            due = entry[3] if k < carried else entry[3] * (1.0 - held[entry[4]])
+            due = entry[3] if k < carried else entry[3] * passed[entry[4]]
             take = min(due, max(budget[waste], 0.0))
             if take > 0.0:
                 budget[waste] -= take
                 entry[3] -= take
-                self.cleared_t += take
+                cleared_t += take
                 cleared.append((entry[0], entry[1], entry[2], take))
             if entry[3] > 0.0:
                 waiting.append(entry)
+        self.cleared_t = cleared_t
         if cleared:
             self.model.market.deliver(*(np.array(column) for column in zip(*cleared)))
         self.queue = waiting

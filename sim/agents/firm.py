@@ -187,9 +187,6 @@ class Firm(mesa.Agent):
         idle = (firms.capacity > 0.0) & (firms.utilisation < 0.5)
         wants = (unsold | idle) & firms.participating[:, None]
         searching = model.rng.random(firms.n_firms) < float(model.params["partner_search_per_month"])
-        for m in range(model.n_materials):
-            rows = np.flatnonzero(wants[:, m] & searching)
-            if len(rows):
-                relations.link(*relations.nearest(rows, m, relations.contacts, among=firms.participating),
-                               relations.trust_initial, "own_search")
+        relations.link(*relations.nearest(*np.nonzero(wants & searching[:, None]), relations.contacts,
+                                          among=firms.participating), relations.trust_initial, "own_search")
         relations.commit()

@@ -18,6 +18,7 @@ import mesa
 import numpy as np
 
 from sim.agents.kinds import actor_kind
+from sim.relations import every_material
 
 
 @actor_kind("mapping_task_force")
@@ -34,11 +35,17 @@ class MappingTaskForce(mesa.Agent):
         self.spent_eur = 0.0
         #: bool[F] firms mapped so far
         self.mapped = np.zeros(model.firms.n_firms, dtype=bool)
+        #: whether every firm of its economy is mapped
+        self.finished = False
 
     def step(self) -> None:
         due = int((self.months_running + 1) * self.firms_per_month) - int(self.months_running * self.firms_per_month)
         self.months_running += 1
+        if due == 0 or self.finished:
+            return
         rows = self.next_firms(due)
+        # fewer firms left than were due: after these, every firm of its economy is mapped
+        self.finished = len(rows) < due
         if len(rows):
             self.map(rows)
 
@@ -52,11 +59,10 @@ class MappingTaskForce(mesa.Agent):
         return rows[order[:n]]
 
     def map(self, rows: np.ndarray) -> None:
-        model, firms = self.model, self.model.firms
-        for m in range(model.n_materials):
-            model.relations.link(*model.relations.nearest(rows, m, self.contacts), model.relations.trust_initial,
-                                 "mapping")
-        model.relations.commit()
+        model, firms, relations = self.model, self.model.firms, self.model.relations
+        relations.link(*relations.nearest(*every_material(rows, model.n_materials), self.contacts),
+                       relations.trust_initial, "mapping")
+        relations.commit()
         firms.awareness[rows] += self.awareness_boost * (1.0 - firms.awareness[rows])
         self.mapped[rows] = True
         self.spent_eur += self.cost_per_firm_eur * len(rows)

@@ -20,6 +20,7 @@ import mesa
 import numpy as np
 
 from sim.agents.kinds import actor_kind
+from sim.relations import every_material
 
 
 @actor_kind("platform")
@@ -54,9 +55,8 @@ class Platform(mesa.Agent):
         new = np.flatnonzero(firms.participating & ~self.listed)
         self.listed |= firms.participating
         relations = model.relations
-        for m in range(model.n_materials):
-            relations.link(*relations.nearest(new, m, relations.contacts, among=self.listed), relations.trust_initial,
-                           "platform")
+        relations.link(*relations.nearest(*every_material(new, model.n_materials), relations.contacts,
+                                          among=self.listed), relations.trust_initial, "platform")
         relations.commit()
 
     @property
