@@ -205,6 +205,10 @@ def analyse(problem: dict, outcomes: pd.DataFrame, seed: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: the plot's index axis
+XLIM = (-0.5, 2.0)
+
+
 def plot(indices: pd.DataFrame, path: Path, title: str) -> None:
     outcomes = list(dict.fromkeys(indices["outcome"]))
     cols = 4
@@ -221,12 +225,13 @@ def plot(indices: pd.DataFrame, path: Path, title: str) -> None:
         ax.invert_yaxis()
         ax.set_title(outcome.replace("_effect:", " effect: "), fontsize=9)
         ax.axvline(0, color="grey", lw=0.5)
+        ax.set_xlim(*XLIM)  # an index beyond is noise; a whisker cut here is a wider interval
         ax.grid(axis="x", alpha=0.3)
     for ax in list(axes.flat)[len(outcomes):]:
         ax.axis("off")
     axes.flat[0].legend(fontsize=7)
-    fig.suptitle(title, fontsize=11)
-    fig.tight_layout()
+    fig.suptitle(f"{title} (axes cut at {XLIM[0]} and {XLIM[1]})", fontsize=11)
+    fig.tight_layout(rect=(0, 0, 1, 0.985))
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
