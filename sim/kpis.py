@@ -165,19 +165,17 @@ class KpiRecorder:
         month, row = self._lookup(ids) if len(ids) else (ids, ids)
         names = ("material", "seller", "buyer", "from_economy", "to_economy", "shipment_class", "tonnes", "value_eur")
         out = {name: np.zeros(len(ids), dtype=float if name in ("tonnes", "value_eur") else np.int64) for name in names}
-        for m in np.unique(month).tolist():
-            at = month == m
-            log = self.shipment_log[m]
-            for name in names:
-                out[name][at] = getattr(log, name)[row[at]]
-            np.add.at(self.delivered_t[m], row[at], tonnes[at])
-            self.month_delivered[m][row[at]] = self.model.month
-        out["value_eur"] = np.divide(out["value_eur"] * tonnes, out["tonnes"], out=np.zeros(len(ids)),
-                                     where=out["tonnes"] > 0)
         complete = np.zeros(len(ids), dtype=bool)
         for m in np.unique(month).tolist():
             at = np.flatnonzero(month == m)
-            complete[at] = self.delivered_t[m][row[at]] >= self.shipment_log[m].tonnes[row[at]] * (1 - 1e-9)
+            log, here = self.shipment_log[m], row[at]
+            for name in names:
+                out[name][at] = getattr(log, name)[here]
+            np.add.at(self.delivered_t[m], here, tonnes[at])
+            self.month_delivered[m][here] = self.model.month
+            complete[at] = self.delivered_t[m][here] >= log.tonnes[here] * (1 - 1e-9)
+        out["value_eur"] = np.divide(out["value_eur"] * tonnes, out["tonnes"], out=np.zeros(len(ids)),
+                                     where=out["tonnes"] > 0)
         # count a shipment once, in the month its last tonne arrives
         first = np.zeros(len(ids), dtype=bool)
         first[np.unique(ids, return_index=True)[1]] = True
@@ -235,10 +233,12 @@ class KpiRecorder:
         f["exchange_value_eur"] = by(seller_e, value)
         abroad = seller_e != buyer_e
         for scope, picked in (("cross_border_wb6", abroad & wb6[buyer_e]), ("export_eu", abroad & ~wb6[buyer_e])):
+            # by shipment class and seller's economy at once (each bin sums in the same order)
+            cell, n_cells = cls[picked] * n_e + seller_e[picked], len(STATUSES) * n_e
+            t = np.bincount(cell, weights=tonnes[picked], minlength=n_cells).reshape(len(STATUSES), n_e)
+            eur = np.bincount(cell, weights=value[picked], minlength=n_cells).reshape(len(STATUSES), n_e)
             for c, status in enumerate(STATUSES):
-                sel = picked & (cls == c)
-                f[f"{scope}_{status}_t"] = by(seller_e[sel], tonnes[sel])
-                f[f"{scope}_{status}_value_eur"] = by(seller_e[sel], value[sel])
+                f[f"{scope}_{status}_t"], f[f"{scope}_{status}_value_eur"] = t[c], eur[c]
             f[f"{scope}_t"] = sum(f[f"{scope}_{s}_t"] for s in STATUSES)
             f[f"{scope}_value_eur"] = sum(f[f"{scope}_{s}_value_eur"] for s in STATUSES)
         imported = abroad & wb6[seller_e]

@@ -83,10 +83,12 @@ class Relations:
         """Make links between firm rows a[k] and b[k] (taking effect at ``commit``); a link that
         exists keeps the higher trust."""
         a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
-        trust = np.broadcast_to(np.asarray(trust, dtype=float), a.shape)
+        trust = np.asarray(trust, dtype=float)
         keep = a != b
         if keep.any():
-            self._pending.append((a[keep], b[keep], trust[keep].copy(), how))
+            # (a scalar trust is spread without broadcasting's overhead: most links come with one)
+            trust = np.full(int(keep.sum()), trust) if trust.ndim == 0 else np.broadcast_to(trust, a.shape)[keep]
+            self._pending.append((a[keep], b[keep], trust, how))
 
     def commit(self) -> None:
         """Merge the pending links into the graph and drop those whose trust fell below the
@@ -219,7 +221,7 @@ class Relations:
 def every_material(rows: np.ndarray, n_materials: int) -> tuple[np.ndarray, np.ndarray]:
     """(firm, material) cells: each firm of ``rows`` asking about every material."""
     rows = np.asarray(rows, dtype=np.int64)
-    return np.repeat(rows, n_materials), np.tile(np.arange(n_materials), len(rows))
+    return np.repeat(rows, n_materials), np.arange(len(rows) * n_materials) % n_materials
 
 
 class NearestPartners:
@@ -254,26 +256,32 @@ class NearestPartners:
         sides[:, :, 0], sides[:, :, 1] = firms.capacity > 0, firms.offers
         return sides.reshape(firms.n_firms, -1)
 
-    def nearest(self, side: np.ndarray, firm: np.ndarray, width: int, bound: float) -> np.ndarray:
-        """int64[K, <= width]: the ``width`` firms of side ``side[k]`` nearest to the site of firm
-        ``firm[k]`` within the chord ``bound`` on the unit sphere, nearest first (-1 where there
-        are fewer; columns no side can fill are left out)."""
-        sides = self._sides()
-        changed = (sides != self.members).any(axis=0)
+    def _look_at(self, sides: np.ndarray) -> None:
+        """Bring the members of ``sides`` (sorted, int64) up to date, forgetting the trees and
+        answers of those whose firms changed (only the sides asked about are compared, so a
+        single firm's question costs the same in a large region)."""
+        material, sells = sides // 2, sides % 2 == 1
+        now = np.where(sells, self.firms.offers[:, material], self.firms.capacity[:, material] > 0)
+        changed = (now != self.members[:, sides]).any(axis=0)
         if changed.any():
-            self.members[:, changed] = sides[:, changed]
-            self.sizes = self.members.sum(axis=0)
-            for s in np.flatnonzero(changed).tolist():
+            self.members[:, sides[changed]] = now[:, changed]
+            self.sizes[sides[changed]] = now[:, changed].sum(axis=0)
+            for s in sides[changed].tolist():
                 self.trees[s] = None
             for _, known in self.answers.values():
-                known[changed] = False
+                known[sides[changed]] = False
+
+    def nearest(self, side: np.ndarray, firm: np.ndarray, width: int, bound: float) -> np.ndarray:
+        """int64[K, <= width]: the ``width`` firms of side ``side[k]`` (sorted) nearest to the site
+        of firm ``firm[k]`` within the chord ``bound`` on the unit sphere, nearest first (-1 where
+        there are fewer; columns no side can fill are left out)."""
+        self._look_at(side[np.concatenate(([True], side[1:] != side[:-1]))])
         n_sites = len(self.site_points)
         if (width, bound) not in self.answers:
             self.answers[width, bound] = (np.full((len(self.trees), n_sites, width), -1, dtype=np.int32),
                                           np.zeros((len(self.trees), n_sites), dtype=bool))
         table, known = self.answers[width, bound]
         site = self.site[firm]
-
         unknown = ~known[side, site]
         if unknown.any():
             cells = np.unique(side[unknown] * n_sites + site[unknown])

@@ -192,3 +192,13 @@ def nearest_fits(owner, side, nearest, quality, min_quality, among, keys, n_firm
         firms += [o] * len(fits[:k])
         partners += fits[:k]
     return firms, partners
+
+
+def capped_contacts(sellers, buyers, n_firms, cap):
+    made, keep = [0] * n_firms, []
+    for s, b in zip(sellers.tolist(), buyers.tolist()):
+        keep.append(made[s] < cap and made[b] < cap)
+        if keep[-1]:
+            made[s] += 1
+            made[b] += 1
+    return keep

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.kernels.relations import merge_links, nearest_fits
+from sim.kernels.relations import capped_contacts, merge_links, nearest_fits
 from sim.market import DELIVERED, REFUSED, Shipments
 from sim.model import WB6Model
 from sim.relations import Relations, every_material
@@ -150,3 +150,12 @@ def test_asking_about_many_materials_at_once_gives_the_pairs_of_one_material_at_
     by_one = [rel.nearest(rows, m, 2, among=model.firms.participating) for m in range(n_materials)]
     at_once = rel.nearest(*every_material(rows, n_materials), 2, among=model.firms.participating)
     assert [v.tolist() for v in at_once] == [np.concatenate([pairs[i] for pairs in by_one]).tolist() for i in (0, 1)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(f=st.integers(2, 20), pairs=st.integers(0, 60), cap=st.integers(0, 4), seed=st.integers(0, 2**31 - 1))
+def test_capped_contacts_match_reference(f, pairs, cap, seed):
+    rng = np.random.default_rng(seed)
+    sellers, buyers = rng.integers(0, f, pairs), rng.integers(0, f, pairs)
+    got = capped_contacts(sellers, buyers, f, cap)
+    assert got.tolist() == reference.capped_contacts(sellers, buyers, f, cap)

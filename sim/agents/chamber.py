@@ -16,6 +16,7 @@ import mesa
 import numpy as np
 
 from sim.agents.kinds import actor_kind
+from sim.kernels.relations import capped_contacts
 
 
 @actor_kind("chamber")
@@ -48,8 +49,10 @@ class Chamber(mesa.Agent):
 
     def invite(self) -> np.ndarray:
         """Firm rows invited: firms of its economies, those it has not reached first, in random order."""
-        firms = self.model.firms
-        members = np.flatnonzero(np.isin(firms.economy, self.economies))
+        model = self.model
+        among = np.zeros(model.n_economies, dtype=bool)
+        among[self.economies] = True
+        members = np.flatnonzero(among[model.firms.economy])
         order = self.model.rng.permutation(len(members))
         members = members[order]
         members = members[np.argsort(self.reached[members], kind="stable")]
@@ -63,13 +66,7 @@ class Chamber(mesa.Agent):
         # each participant makes at most ``contacts_per_participant`` contacts, in random order
         order = model.rng.permutation(len(sellers))
         sellers, buyers = sellers[order], buyers[order]
-        made = np.zeros(firms.n_firms, dtype=np.int64)
-        keep = np.zeros(len(sellers), dtype=bool)
-        for k, (s, b) in enumerate(zip(sellers.tolist(), buyers.tolist())):
-            if made[s] < self.contacts_per_participant and made[b] < self.contacts_per_participant:
-                keep[k] = True
-                made[s] += 1
-                made[b] += 1
+        keep = capped_contacts(sellers, buyers, firms.n_firms, self.contacts_per_participant)
         model.relations.link(sellers[keep], buyers[keep], model.relations.trust_initial, "event")
         model.relations.commit()
         self.reached[rows] = True

@@ -35,11 +35,17 @@ class MappingTaskForce(mesa.Agent):
         self.spent_eur = 0.0
         #: bool[F] firms mapped so far
         self.mapped = np.zeros(model.firms.n_firms, dtype=bool)
+        #: whether every firm of its economy is mapped
+        self.finished = False
 
     def step(self) -> None:
         due = int((self.months_running + 1) * self.firms_per_month) - int(self.months_running * self.firms_per_month)
         self.months_running += 1
+        if due == 0 or self.finished:
+            return
         rows = self.next_firms(due)
+        # fewer firms left than were due: after these, every firm of its economy is mapped
+        self.finished = len(rows) < due
         if len(rows):
             self.map(rows)
 

@@ -64,7 +64,9 @@ class WorkingGroup(mesa.Agent):
     def gather_obstacles(self) -> None:
         """Add last month's cross-border waste shipments and refusals between member economies."""
         s = self.model.market.shipments
-        member = np.isin(s.from_economy, self.economies) & np.isin(s.to_economy, self.economies)
+        among = np.zeros(self.model.n_economies, dtype=bool)
+        among[self.economies] = True
+        member = among[s.from_economy] & among[s.to_economy]
         hit = member & (s.from_economy != s.to_economy) & ((s.shipment_class == WASTE) | ~s.sent)
         np.add.at(self.obstacles, (s.material[hit].astype(np.int64), s.from_economy[hit].astype(np.int64),
                                    s.to_economy[hit].astype(np.int64)), s.tonnes[hit])

@@ -144,3 +144,24 @@ def nearest_fits(owner, side, nearest, quality, min_quality, among, keys, n_firm
             n += 1
             taken += 1
     return firm[:n], partner[:n]
+
+
+@njit(cache=True)
+def capped_contacts(sellers, buyers, n_firms, cap):
+    """bool[K]: which of the pairs, taken in order, are made when each firm makes ``cap`` contacts
+    at most: a pair is made while both its firms have contacts left.
+
+    Parameters
+    ----------
+    sellers, buyers : int64[K]  firm rows of each pair, in [0, n_firms), in the order they meet.
+    n_firms : int               firms.
+    cap : int                   contacts a firm makes at most.
+    """
+    made = np.zeros(n_firms, dtype=np.int64)
+    keep = np.zeros(sellers.shape[0], dtype=np.bool_)
+    for k in range(sellers.shape[0]):
+        if made[sellers[k]] < cap and made[buyers[k]] < cap:
+            keep[k] = True
+            made[sellers[k]] += 1
+            made[buyers[k]] += 1
+    return keep
