@@ -200,8 +200,9 @@ class Relations:
         # both directions of a link carry the same trust and get the same update
         key = np.concatenate([seller[apart] * self.n + buyer[apart], buyer[apart] * self.n + seller[apart]])
         entry = np.searchsorted(self._keys, key)
-        n_good = np.bincount(entry, weights=np.tile(good[apart], 2), minlength=len(self.trust))
-        keep = np.bincount(entry, weights=np.tile(log_keep[apart], 2), minlength=len(self.trust))
+        good, log_keep = good[apart], log_keep[apart]
+        n_good = np.bincount(entry, weights=np.concatenate([good, good]), minlength=len(self.trust))
+        keep = np.bincount(entry, weights=np.concatenate([log_keep, log_keep]), minlength=len(self.trust))
         self.trust = (1.0 - (1.0 - self.trust) * (1.0 - self.gain) ** n_good) * np.exp(keep)
         if (self.trust < self.trust_floor).any():
             self.commit()
