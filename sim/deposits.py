@@ -26,13 +26,18 @@ historical records rather than modern sampling and resource classification", and
   safeguards a financier requires cut (``FinancingTerms.esg_risk_cut``).
 
 Deposits the table does not list take ``remining_opex_eur_t``, ``remining_energy_kwh_t``,
-``remining_grade_uncertainty`` and ``remining_esg_risk``.
+``remining_grade_uncertainty`` and ``remining_esg_risk``. Two factors move the assumed figures of
+every deposit at once (sensitivity studies; 1 leaves the data as it is):
+``remining_processing_cost_factor`` multiplies each processing cost, and
+``remining_crm_share_factor`` the share of a deposit's in-situ value its CRM metals hold
+(:func:`split_grades`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from sim.errors import ConfigError
 from sim.kernels import grade_factors
 from sim.parameters import KEYED, declare
 
@@ -42,9 +47,42 @@ for _name in ("remining_energy_kwh_t", "remining_grade_uncertainty", "remining_e
 #: the WB6 economies, whose permitting the social-licence hazard is given for
 WB6_CODES = ("AL", "BA", "ME", "MK", "RS", "XK")
 declare("social_licence_refusal_per_month", KEYED, WB6_CODES)
+declare("remining_processing_cost_factor", default=1.0, unit="multiplier on every deposit's processing cost",
+        source="https://soma-website.pages.dev/resources/glossary/aace-18r-97/: the deposits' costs are estimates by "
+               "processing route without project definition, an AACE class 5 (concept screening) estimate, whose "
+               "accuracy is -50 % to +100 %: 0.5-2 in sensitivity studies")
+declare("remining_crm_share_factor", default=1.0,
+        unit="multiplier on the share of a deposit's in-situ value held by its CRM metals",
+        source="assumption: the seed gives deposits' in-situ values, the split between their metals is assumed "
+               "(remining.csv: Bor's gold and silver, the metals of Gornje Polje III and Zitkovac); "
+               "0.5-1.5 in sensitivity studies")
 #: keys of the random streams the true grades and the permit refusals are drawn from (apart from
 #: the model's own stream)
 GRADE_DRAWS, REFUSAL_DRAWS = 13, 14
+
+
+def split_grades(remining, factor: float) -> np.ndarray:
+    """Grades (kg/t) of the rows of ``remining`` (remining.csv) with the share of each deposit's
+    in-situ value (grade x price over its metals) that its CRM metals hold multiplied by
+    ``factor``; its other metals share the rest in the table's proportions, so the deposit's value
+    is unchanged. A deposit of only CRM or only other metals keeps its grades."""
+    grade = remining["grade_kg_t"].to_numpy(dtype=float).copy()
+    value = grade * remining["metal_price_eur_t"].to_numpy(dtype=float)
+    crm = remining["crm"].to_numpy(dtype=bool)
+    firm = remining["firm_id"].to_numpy()
+    for deposit in dict.fromkeys(firm):
+        rows = firm == deposit
+        crm_value, other_value = value[rows & crm].sum(), value[rows & ~crm].sum()
+        if crm_value == 0.0 or other_value == 0.0:
+            continue
+        other_factor = 1.0 + (1.0 - factor) * crm_value / other_value
+        if other_factor < 0.0:
+            raise ConfigError("parameters.remining_crm_share_factor",
+                              f"{factor!r} gives the CRM metals of {deposit} more than its whole in-situ value "
+                              f"(their share is {crm_value / (crm_value + other_value):.3f})")
+        grade[rows & crm] *= factor
+        grade[rows & ~crm] *= other_factor
+    return grade
 
 
 class Deposits:
@@ -65,6 +103,9 @@ class Deposits:
             self.energy_kwh_t[f] = row.energy_kwh_t
             self.grade_uncertainty[f] = row.grade_uncertainty
             self.esg_risk[f] = row.esg_risk
+        self.processing_cost_eur_t *= float(p["remining_processing_cost_factor"])
+        #: grade (kg/t) of each row of remining.csv as the run takes it (``split_grades``), before the true-grade factor
+        self.metal_grade_kg_t = split_grades(model.region.remining, float(p["remining_crm_share_factor"]))
         draws = np.random.default_rng([int(model.config.seed), GRADE_DRAWS]).standard_normal(n)
         #: true grade / data grade
         self.grade_factor = grade_factors(draws, self.grade_uncertainty)

@@ -195,9 +195,9 @@ class WB6Model(mesa.Model):
         self.remining_yield: dict[str, np.ndarray] = {}
         self.crm_metals: set[str] = set()
         row_of = {f: i for i, f in enumerate(self.region.firms["firm_id"])}
-        for row in self.region.remining.itertuples():
+        for row, grade in zip(self.region.remining.itertuples(), self.deposits.metal_grade_kg_t):
             f = row_of[row.firm_id]
-            kg_recovered = row.grade_kg_t * self.deposits.grade_factor[f] * row.recovery
+            kg_recovered = grade * self.deposits.grade_factor[f] * row.recovery
             self.remining_revenue_eur_t[f] += kg_recovered / 1000.0 * row.metal_price_eur_t * self.price_multiplier
             self.remining_yield.setdefault(row.metal, np.zeros(n))[f] += kg_recovered / 1000.0
             if row.crm:

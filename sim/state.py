@@ -6,7 +6,12 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from sim.parameters import declare
+
 MONTHS_PER_YEAR = 12.0
+declare("min_grade_factor", default=1.0, unit="multiplier on every buyer's minimum accepted grade (capped at 1)",
+        source="assumption: firm_streams.csv's grades are assumed on a 0.1 grid; 0.8-1.2 in sensitivity studies, "
+               "about one grade step either way at the common minimum 0.5")
 
 
 @dataclass
@@ -99,7 +104,7 @@ def build_firm_arrays(model, firm_class) -> FirmArrays:
         sel = (streams["role"] == role).to_numpy()
         np.add.at(arrays[target], (rows[sel], cols[sel]), tonnes[sel] * scale)
         if role == "absorbs":
-            arrays["min_quality"][rows[sel], cols[sel]] = quality[sel]
+            arrays["min_quality"][rows[sel], cols[sel]] = np.minimum(quality[sel] * model.params["min_grade_factor"], 1.0)
         else:
             weight = np.maximum(tonnes[sel] * offered, 1e-12)
             np.add.at(arrays["quality"], (rows[sel], cols[sel]), quality[sel] * weight)

@@ -136,3 +136,39 @@ def test_the_chance_of_keeping_the_licence_lowers_the_value_of_exploring():
     contested = Project("remining", 0, (), 1e6, permit_odds=0.6, **common)
     assert contested.staged_npv(terms) < sure.staged_npv(terms)
     assert contested.plant_npv(terms) == sure.plant_npv(terms)  # nothing is spent on a plant refused
+
+
+def test_the_crm_share_factor_moves_the_metal_split_and_keeps_each_deposit_s_value():
+    from sim.deposits import split_grades
+    from sim.errors import ConfigError
+
+    table = load_scenario().remining
+    assert (split_grades(table, 1.0) == table["grade_kg_t"].to_numpy()).all()
+    grades = split_grades(table, 1.5)
+    price = table["metal_price_eur_t"].to_numpy()
+    mixed = set()
+    for deposit, rows in table.groupby("firm_id").groups.items():
+        i = table.index.get_indexer(rows)
+        crm = table["crm"].to_numpy()[i]
+        before, after = table["grade_kg_t"].to_numpy()[i] * price[i], grades[i] * price[i]
+        assert after.sum() == pytest.approx(before.sum(), rel=1e-12), deposit
+        if crm.all() or not crm.any():
+            assert (after == before).all(), deposit
+        else:
+            mixed.add(deposit)
+            assert after[crm].sum() / after.sum() == pytest.approx(1.5 * before[crm].sum() / before.sum()), deposit
+    assert mixed == {"F_RS_MT_BOR", "F_XK_MT_GORNJE_POLJE_III"}
+    with pytest.raises(ConfigError, match="remining_crm_share_factor"):
+        split_grades(table, 3.0)  # Gornje Polje III's CRM share is 0.45
+
+
+def test_the_processing_cost_factor_and_the_metal_split_reach_costs_revenue_and_crm_output():
+    base = WB6Model({"months": 1, "seed": 3})
+    moved = WB6Model({"months": 1, "seed": 3, "parameters": {"remining_processing_cost_factor": 2.0,
+                                                            "remining_crm_share_factor": 0.5}})
+    assert moved.deposits.processing_cost_eur_t == pytest.approx(2.0 * base.deposits.processing_cost_eur_t)
+    gp3, veles = row(base, "F_XK_MT_GORNJE_POLJE_III"), row(base, "F_MK_SM_VELES")
+    assert moved.offtake.crm_yield_t_t[gp3] < 0.6 * base.offtake.crm_yield_t_t[gp3]
+    # antimony and silver recover less than lead and zinc: the deposit's revenue moves with its split
+    assert moved.remining_revenue_eur_t[gp3] != pytest.approx(base.remining_revenue_eur_t[gp3])
+    assert moved.remining_revenue_eur_t[veles] == base.remining_revenue_eur_t[veles]

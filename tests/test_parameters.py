@@ -79,3 +79,13 @@ def test_rebuilding_the_data_keeps_the_entries_it_does_not_derive(tmp_path):
     assert list(merged) == ["handling_eur_t", "search_cost_eur_t", "added_by_hand"]
     assert merged["handling_eur_t"] == {"value": 5.0} and merged["added_by_hand"] == {"value": 1.0}
     assert build_data.keep_entries_not_derived(derived, tmp_path / "none.yaml") == derived
+
+
+def test_the_minimum_grade_factor_scales_buyers_minimum_grades_up_to_1():
+    base = WB6Model({"months": 1})
+    strict = WB6Model({"months": 1, "parameters": {"min_grade_factor": 1.2}})
+    buyers = base.firms.capacity > 0
+    assert buyers.any() and (base.firms.min_quality[buyers] > 0).any()
+    assert strict.firms.min_quality[buyers] == pytest.approx(
+        [min(q * 1.2, 1.0) for q in base.firms.min_quality[buyers]])
+    assert (strict.firms.quality == base.firms.quality).all()

@@ -27,6 +27,20 @@ def test_indices_rank_the_inputs_that_decide_an_outcome_and_its_phase_effect():
         assert (others["ST"] < 0.05).all() and (rows["ST_conf"] >= 0).all()
 
 
+def test_the_design_is_saltelli_s_layout_on_uncorrelated_base_matrices():
+    problem, X = sensitivity.design(16, seed=2)
+    d = problem["num_vars"]
+    blocks = X.reshape(16, d + 2, d)
+    a, b = blocks[:, 0], blocks[:, -1]
+    for i in range(d):
+        assert (blocks[:, i + 1, i] == b[:, i]).all()
+        assert (np.delete(blocks[:, i + 1], i, axis=1) == np.delete(a, i, axis=1)).all()
+        assert abs(np.corrcoef(a[:, i], b[:, i])[0, 1]) <= sensitivity.MAX_AB_CORRELATION + 1e-9
+        low, high = problem["bounds"][i]
+        assert low <= X[:, i].min() and X[:, i].max() <= high
+    assert (sensitivity.design(16, seed=2)[1] == X).all()
+
+
 def test_every_input_has_a_range_inside_what_the_model_accepts():
     for name, (low, high) in sensitivity.FACTORS.items():
         assert 0 <= low < high, name

@@ -39,10 +39,10 @@ class CrmOfftake:
         self.crm_value_eur_t = np.zeros(n)
         self.crm_reference_eur_t = np.zeros(n)
         self.crm_yield_t_t = np.zeros(n)
-        for row in model.region.remining.itertuples():
+        for row, grade in zip(model.region.remining.itertuples(), model.deposits.metal_grade_kg_t):
             if row.crm:
                 f = row_of[row.firm_id]
-                t_t = row.grade_kg_t * model.deposits.grade_factor[f] * row.recovery / 1000.0
+                t_t = grade * model.deposits.grade_factor[f] * row.recovery / 1000.0
                 self.crm_value_eur_t[f] += t_t * row.metal_price_eur_t * model.price_multiplier
                 self.crm_reference_eur_t[f] += t_t * row.metal_price_eur_t
                 self.crm_yield_t_t[f] += t_t
