@@ -219,7 +219,8 @@ class KpiRecorder:
         n_e, wb6 = model.n_economies, model.is_wb6
 
         def by(economy, weights=None) -> np.ndarray:
-            return np.bincount(economy, weights=weights, minlength=n_e).astype(float)
+            summed = np.bincount(economy, weights=weights, minlength=n_e)
+            return summed if weights is not None else summed.astype(float)  # weighted sums are float64
 
         f: dict[str, np.ndarray] = {}
         plants = model.treatment

@@ -200,11 +200,11 @@ class Market:
         # later posts on the route are taken to be as busy as the first
         n_cross = self.n_crossings[shipment_class[away], origin[away], dest[away]]
         days = np.zeros(len(away))
-        columns = (crossing[away], shipment_class[away], buyer[away], material[away], tonnes[away])
-        for i, (k, at, c, to, m, t) in enumerate(zip(away.tolist(), *(column.tolist() for column in columns))):
-            post = model.customs[at]
-            days[i] = post.crossing_days(c)
-            outcome[k] = FILED if post.file(first_id + k, to, m, t, c) else REFUSED
+        filings = (away, crossing[away], shipment_class[away], buyer[away], material[away], tonnes[away])
+        for i, (k, at_post, cls, to_buyer, of_material, t) in enumerate(zip(*(c.tolist() for c in filings))):
+            post = model.customs[at_post]
+            days[i] = post.crossing_days(cls)
+            outcome[k] = FILED if post.file(first_id + k, to_buyer, of_material, t, cls) else REFUSED
         delay[away] = n_cross * days
         sent = outcome != REFUSED
         np.add.at(flows.shipped, (seller[sent], material[sent]), tonnes[sent])

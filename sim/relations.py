@@ -20,7 +20,7 @@ import networkx as nx
 import numpy as np
 from scipy.spatial import cKDTree
 
-from sim.kernels.relations import merge_links, nearest_fits
+from sim.kernels.relations import complementary_pairs, merge_links, nearest_fits
 
 EARTH_RADIUS_KM = 6371.0
 #: how links are made (a KPI column each: ``links_made_<how>``)
@@ -153,12 +153,7 @@ class Relations:
         """(seller, buyer) pairs among firm rows ``rows`` that could trade some material on grade."""
         firms = self.model.firms
         rows = np.unique(np.asarray(rows, dtype=np.int64))
-        offers, takes = firms.offers[rows][:, None, :], (firms.capacity[rows] > 0)[None, :, :]
-        on_grade = firms.quality[rows][:, None, :] >= firms.min_quality[rows][None, :, :]
-        fits = (offers & takes & on_grade).any(axis=2)  # [seller, buyer]
-        np.fill_diagonal(fits, False)
-        s, b = np.nonzero(fits)
-        return rows[s], rows[b]
+        return complementary_pairs(rows, firms.offers, firms.capacity, firms.quality, firms.min_quality)
 
     def seed(self, established: np.ndarray) -> None:
         """First links: each firm knows its nearest trading partners (per material) within the
@@ -200,8 +195,9 @@ class Relations:
         # both directions of a link carry the same trust and get the same update
         key = np.concatenate([seller[apart] * self.n + buyer[apart], buyer[apart] * self.n + seller[apart]])
         entry = np.searchsorted(self._keys, key)
-        n_good = np.bincount(entry, weights=np.tile(good[apart], 2), minlength=len(self.trust))
-        keep = np.bincount(entry, weights=np.tile(log_keep[apart], 2), minlength=len(self.trust))
+        good, log_keep = good[apart], log_keep[apart]
+        n_good = np.bincount(entry, weights=np.concatenate([good, good]), minlength=len(self.trust))
+        keep = np.bincount(entry, weights=np.concatenate([log_keep, log_keep]), minlength=len(self.trust))
         self.trust = (1.0 - (1.0 - self.trust) * (1.0 - self.gain) ** n_good) * np.exp(keep)
         if (self.trust < self.trust_floor).any():
             self.commit()

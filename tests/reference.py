@@ -202,3 +202,10 @@ def capped_contacts(sellers, buyers, n_firms, cap):
             made[s] += 1
             made[b] += 1
     return keep
+
+
+def complementary_pairs(rows, offers, capacity, quality, min_quality):
+    pairs = [(s, b) for s in rows.tolist() for b in rows.tolist() if s != b
+             and any(offers[s][m] and capacity[b][m] > 0 and quality[s][m] >= min_quality[b][m]
+                     for m in range(len(offers[s])))]
+    return [s for s, _ in pairs], [b for _, b in pairs]

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.kernels.relations import capped_contacts, merge_links, nearest_fits
+from sim.kernels.relations import capped_contacts, complementary_pairs, merge_links, nearest_fits
 from sim.market import DELIVERED, REFUSED, Shipments
 from sim.model import WB6Model
 from sim.relations import Relations, every_material
@@ -159,3 +159,14 @@ def test_capped_contacts_match_reference(f, pairs, cap, seed):
     sellers, buyers = rng.integers(0, f, pairs), rng.integers(0, f, pairs)
     got = capped_contacts(sellers, buyers, f, cap)
     assert got.tolist() == reference.capped_contacts(sellers, buyers, f, cap)
+
+
+@settings(max_examples=60, deadline=None)
+@given(f=st.integers(1, 20), m=st.integers(1, 4), r=st.integers(0, 20), seed=st.integers(0, 2**31 - 1))
+def test_complementary_pairs_match_reference(f, m, r, seed):
+    rng = np.random.default_rng(seed)
+    rows = np.unique(rng.integers(0, f, r))
+    offers, capacity = rng.random((f, m)) < 0.4, np.where(rng.random((f, m)) < 0.4, rng.random((f, m)), 0.0)
+    quality, min_quality = rng.random((f, m)), rng.random((f, m)) * 0.7
+    got = complementary_pairs(rows, offers, capacity, quality, min_quality)
+    assert [v.tolist() for v in got] == list(reference.complementary_pairs(rows, offers, capacity, quality, min_quality))

@@ -248,18 +248,17 @@ def crossing_costs(posts: list[Customs], holding_cost_eur_t_day: float) -> np.nd
     month's filings. The arithmetic of ``fee + (documentary_days() + time_at_post_days()) *
     holding`` post by post, done for all posts at once."""
 
-    def per_class(attribute: str) -> np.ndarray:
-        return np.array([getattr(post, attribute) for post in posts], dtype=float).reshape(len(posts), len(STATUSES))
+    def per_class(values) -> np.ndarray:
+        return np.array([values(post) for post in posts], dtype=float).reshape(len(posts), len(STATUSES))
 
-    def per_post(days) -> np.ndarray:
-        return np.array([days(post) for post in posts], dtype=float)
+    def per_post(value) -> np.ndarray:
+        return np.array([value(post) for post in posts], dtype=float)
 
-    at_post = (per_class("inspection_rate") * per_post(lambda post: post.inspection_days)[:, None]
+    at_post = (per_class(lambda post: post.inspection_rate) * per_post(lambda post: post.inspection_days)[:, None]
                + per_post(lambda post: post.waiting_days())[:, None])
     at_post[:, WASTE] += per_post(lambda post: post.waste_desk_days())
-    paperwork = per_class("delay_days")
-    paperwork[:, WASTE] += per_post(lambda post: post.consent_days())
-    return (per_class("fee_eur_t") + (paperwork + at_post) * holding_cost_eur_t_day).T.copy()
+    paperwork = per_class(lambda post: post.documentary_days())
+    return (per_class(lambda post: post.fee_eur_t) + (paperwork + at_post) * holding_cost_eur_t_day).T.copy()
 
 
 def check_offices(model) -> set[str]:

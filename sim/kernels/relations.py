@@ -165,3 +165,35 @@ def capped_contacts(sellers, buyers, n_firms, cap):
             made[sellers[k]] += 1
             made[buyers[k]] += 1
     return keep
+
+
+@njit(cache=True)
+def complementary_pairs(rows, offers, capacity, quality, min_quality):
+    """(seller, buyer) pairs of distinct firms among ``rows`` where the seller offers some material
+    the buyer has capacity for, at a grade the buyer accepts; sellers in the order of ``rows``,
+    each one's buyers in that order too.
+
+    Parameters
+    ----------
+    rows : int64[R]                      firm rows.
+    offers : bool[F, M]                  whether a firm offers a material.
+    capacity : float64[F, M]             t/month a firm can take in of a material.
+    quality, min_quality : float64[F, M] grade offered and lowest grade accepted.
+
+    Returns
+    -------
+    seller, buyer : int64[P] each
+    """
+    seller = np.empty(rows.shape[0] * rows.shape[0], dtype=np.int64)
+    buyer = np.empty(rows.shape[0] * rows.shape[0], dtype=np.int64)
+    n = 0
+    for s in rows:
+        for b in rows:
+            if s == b:
+                continue
+            for m in range(offers.shape[1]):
+                if offers[s, m] and capacity[b, m] > 0 and quality[s, m] >= min_quality[b, m]:
+                    seller[n], buyer[n] = s, b
+                    n += 1
+                    break
+    return seller[:n], buyer[:n]

@@ -18,15 +18,22 @@ PARALLEL_CHUNKS = 64
 
 
 @njit(cache=True)
-def _dijkstra(indptr, indices, weights, source, dist_row, pred_row, heap_key, heap_node, position):
+def _dijkstra(indptr, indices, weights, source, crossing_of_node, dist_row, pred_row, first_row, count_row, heap_key,
+              heap_node, position):
     """Single-source Dijkstra with an indexed 4-ary heap (decrease-key) held in the workspace
     ``heap_key`` / ``heap_node`` / ``position`` (n_nodes each). ``position`` is a node's slot in
     the heap, -1 before it is reached and -2 once settled. Four children per slot make the heap
-    half as deep as a binary one; siblings sit side by side in memory."""
+    half as deep as a binary one; siblings sit side by side in memory.
+
+    The crossings on a node's path are taken when it is settled: its predecessor's, plus the
+    predecessor itself if that is a crossing other than the source (the predecessor is settled
+    earlier, so its figures are final)."""
     n = indptr.shape[0] - 1
     for v in range(n):
         dist_row[v] = np.inf
         pred_row[v] = -1
+        first_row[v] = -1
+        count_row[v] = 0
         position[v] = -1
     dist_row[source] = 0.0
     heap_key[0] = 0.0
@@ -37,6 +44,11 @@ def _dijkstra(indptr, indices, weights, source, dist_row, pred_row, heap_key, he
         u = heap_node[0]
         du = heap_key[0]
         position[u] = -2
+        if u != source:
+            p = pred_row[u]
+            crossing = crossing_of_node[p] if p != source else -1
+            count_row[u] = count_row[p] + (crossing >= 0)
+            first_row[u] = first_row[p] if first_row[p] >= 0 else crossing
         size -= 1
         if size > 0:
             # the last entry goes to the root and sifts down past its smallest child
@@ -87,33 +99,6 @@ def _dijkstra(indptr, indices, weights, source, dist_row, pred_row, heap_key, he
 
 
 @njit(cache=True)
-def _crossings_on_paths(origin, pred_row, crossing_of_node, first_row, count_row, stack, done):
-    """Crossings on the paths of one shortest-path tree, each node's taken from its predecessor's."""
-    n = pred_row.shape[0]
-    for v in range(n):
-        done[v] = False
-        first_row[v] = -1
-        count_row[v] = 0
-    done[origin] = True
-    for target in range(n):
-        # climb to a node already done (the origin at worst, or an unreachable node), then come back down
-        depth = 0
-        v = target
-        while not done[v] and pred_row[v] != -1:
-            stack[depth] = v
-            depth += 1
-            v = pred_row[v]
-        done[v] = True
-        for d in range(depth - 1, -1, -1):
-            v = stack[d]
-            u = pred_row[v]
-            crossing = crossing_of_node[u] if u != origin else -1
-            count_row[v] = count_row[u] + (crossing >= 0)
-            first_row[v] = first_row[u] if first_row[u] >= 0 else crossing
-            done[v] = True
-
-
-@njit(cache=True)
 def _sources(lo, hi, indptr, indices, weights, sources, crossing_of_node, dist, first, count):
     """Rows lo..hi of the outputs, row r = class r // n_sources, source r % n_sources."""
     n = indptr.shape[0] - 1
@@ -122,12 +107,10 @@ def _sources(lo, hi, indptr, indices, weights, sources, crossing_of_node, dist, 
     heap_node = np.empty(n, dtype=np.int64)
     position = np.empty(n, dtype=np.int64)
     pred = np.empty(n, dtype=np.int64)
-    stack = np.empty(n, dtype=np.int64)
-    done = np.empty(n, dtype=np.bool_)
     for r in range(lo, hi):
         c, s = r // k, r % k
-        _dijkstra(indptr, indices, weights[c], sources[s], dist[c, s], pred, heap_key, heap_node, position)
-        _crossings_on_paths(sources[s], pred, crossing_of_node, first[c, s], count[c, s], stack, done)
+        _dijkstra(indptr, indices, weights[c], sources[s], crossing_of_node, dist[c, s], pred, first[c, s], count[c, s],
+                  heap_key, heap_node, position)
 
 
 @njit(cache=True, parallel=True)
