@@ -245,10 +245,20 @@ class Customs(mesa.Agent):
 def crossing_costs(posts: list[Customs], holding_cost_eur_t_day: float) -> np.ndarray:
     """float[class, post]: EUR/t to pass each post for each shipment class (fees plus time at
     holding cost), as traders expect it when they plan: at the load the posts carry before the
-    month's filings."""
-    fee = np.array([post.fee_eur_t for post in posts], dtype=float).reshape(len(posts), len(STATUSES))
-    days = np.array([post.documentary_days() + post.time_at_post_days() for post in posts], dtype=float)
-    return (fee + days * holding_cost_eur_t_day).T.copy()
+    month's filings. The arithmetic of ``fee + (documentary_days() + time_at_post_days()) *
+    holding`` post by post, done for all posts at once."""
+
+    def per_class(values) -> np.ndarray:
+        return np.array([values(post) for post in posts], dtype=float).reshape(len(posts), len(STATUSES))
+
+    def per_post(value) -> np.ndarray:
+        return np.array([value(post) for post in posts], dtype=float)
+
+    at_post = (per_class(lambda post: post.inspection_rate) * per_post(lambda post: post.inspection_days)[:, None]
+               + per_post(lambda post: post.waiting_days())[:, None])
+    at_post[:, WASTE] += per_post(lambda post: post.waste_desk_days())
+    paperwork = per_class(lambda post: post.documentary_days())
+    return (per_class(lambda post: post.fee_eur_t) + (paperwork + at_post) * holding_cost_eur_t_day).T.copy()
 
 
 def check_offices(model) -> set[str]:
